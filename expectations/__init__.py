@@ -1,0 +1,1 @@
+"""expectations layer of jixiao."""

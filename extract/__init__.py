@@ -1,0 +1,42 @@
+"""extract: PDF → typed records (RawDocument / RawReport), cell text exactly as printed.
+
+This layer reads files and knows no database and no normalization. Public API::
+
+    from extract import extract_file, RawDocument, ExtractError
+"""
+
+from extract.errors import (
+    CorruptPDF,
+    EmptyFile,
+    EncryptedPDF,
+    ExtractError,
+    NoSelfEvaluationTable,
+    NoTextLayer,
+    NotAPDF,
+    UnknownHeader,
+)
+from extract.records import RawDocument, RawFundingRow, RawIndicator, RawReport, SkippedPage
+
+__all__ = [
+    "CorruptPDF",
+    "EmptyFile",
+    "EncryptedPDF",
+    "ExtractError",
+    "NoSelfEvaluationTable",
+    "NoTextLayer",
+    "NotAPDF",
+    "RawDocument",
+    "RawFundingRow",
+    "RawIndicator",
+    "RawReport",
+    "SkippedPage",
+    "UnknownHeader",
+    "extract_file",
+]
+
+
+def extract_file(path, **kwargs) -> RawDocument:  # noqa: D401 - thin re-export
+    """Extract every 自评表 (self-evaluation table) of one PDF; see :func:`extract.pdf.extract_file`."""
+    from extract.pdf import extract_file as _extract_file
+
+    return _extract_file(path, **kwargs)
