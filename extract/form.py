@@ -1,0 +1,475 @@
+"""Rows of cells → 自评表 records, recognising every column from its header cell.
+
+The reader is a small state machine fed with table rows and free text lines in reading order
+(page by page, top to bottom), so a table that continues on the next page, with or without a
+repeated header row, and several reports printed one after another on one page are read the same
+way. Columns are matched by their header text (:mod:`extract.headers`) and data cells are placed
+under a header by horizontal overlap, never by position: a 7-, 8- or 9-column grid, labels one or
+two columns wide and an extra column all read alike, and an unknown header stops the file with
+:class:`~extract.errors.UnknownHeader` rather than shifting a column silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extract import headers as H
+from extract.errors import UnknownHeader
+from extract.grid import Cell, Row
+from extract.records import RawFundingRow, RawIndicator, RawReport
+
+_NULL = H.NULL_CELLS
+
+
+def _value(text: str | None) -> str | None:
+    """Printed cell text → record value: ``-`` is None, otherwise the text as printed."""
+    if text is None:
+        return None
+    t = text.strip()
+    return None if t in _NULL else t
+
+
+@dataclass
+class Columns:
+    """Header cells of one block: canonical name → x-interval, in left-to-right order."""
+
+    names: list[str]
+    x0: list[float]
+    x1: list[float]
+    page: int
+
+    @classmethod
+    def build(cls, found: list[tuple[str, Cell]], page: int, data_rows: list[Row] | None = None,
+              left: float | None = None, right: float | None = None) -> "Columns":
+        found = sorted(found, key=lambda nc: nc[1].x0)
+        names = [n for n, _ in found]
+        x0 = [c.x0 for _, c in found]
+        x1 = [c.x1 for _, c in found]
+        # make the intervals a partition: a gap between two headers is split where no data is
+        for i in range(len(found) - 1):
+            if x1[i] < x0[i + 1] - 0.5:
+                cut = _free_cut(x1[i], x0[i + 1], data_rows or [])
+                x1[i], x0[i + 1] = cut, cut
+        if left is not None:
+            x0[0] = min(x0[0], left)
+        if right is not None:
+            x1[-1] = max(x1[-1], right)
+        return cls(names, x0, x1, page)
+
+    def assign(self, cell: Cell) -> str | None:
+        """The column a data cell falls under (largest overlap), or None if under none."""
+        best, best_ov = None, 0.0
+        for name, a, b in zip(self.names, self.x0, self.x1):
+            ov = min(b, cell.x1) - max(a, cell.x0)
+            if ov > best_ov:
+                best, best_ov = name, ov
+        width = max(cell.x1 - cell.x0, 0.1)
+        if best is None or best_ov < 0.3 * min(width, 12.0):
+            return None
+        return best
+
+    @property
+    def left(self) -> float:
+        return self.x0[0]
+
+
+def _free_cut(a: float, b: float, rows: list[Row]) -> float:
+    """A cut between two header texts at the middle of the widest strip no data cell covers."""
+    covered = []
+    for row in rows:
+        for c in row.cells:
+            if c.text and c.x1 > a and c.x0 < b:
+                covered.append((max(c.x0, a), min(c.x1, b)))
+    covered.sort()
+    best, best_len, pos = (a + b) / 2, -1.0, a
+    for s, e in covered + [(b, b)]:
+        if s - pos > best_len:
+            best, best_len = (pos + s) / 2, s - pos
+        pos = max(pos, e)
+    return best
+
+
+@dataclass
+class _Report:
+    """A report being read."""
+
+    start_page: int
+    fiscal_year: int | None
+    pages: list[int] = field(default_factory=list)
+    values: dict[str, str | None] = field(default_factory=dict)
+    funding: list[RawFundingRow] = field(default_factory=list)
+    indicators: list[RawIndicator] = field(default_factory=list)
+    goal_expected: list[str] = field(default_factory=list)
+    goal_actual: list[str] = field(default_factory=list)
+    money_unit: str = "万元"
+    notes: list[str] = field(default_factory=list)
+
+    def touch(self, page: int) -> None:
+        if page not in self.pages:
+            self.pages.append(page)
+
+    def build(self, family: str) -> RawReport:
+        v = self.values
+        return RawReport(
+            pages=tuple(sorted(self.pages)),
+            project_name=v.get("project_name"),
+            supervising_department=v.get("supervising_department"),
+            implementing_unit=v.get("implementing_unit"),
+            funding=tuple(self.funding),
+            goal_expected="".join(self.goal_expected) if self.goal_expected else None,
+            goal_actual="".join(self.goal_actual) if self.goal_actual else None,
+            indicators=tuple(self.indicators),
+            total_weight=v.get("total_weight"),
+            total_score=v.get("total_score"),
+            grade=v.get("grade"),
+            fiscal_year=self.fiscal_year,
+            money_unit=self.money_unit,
+            family=family,
+            notes=tuple(self.notes),
+        )
+
+
+class FormReader:
+    """Feed it rows and text lines in reading order; collect :attr:`reports`."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.reports: list[RawReport] = []
+        self.notes: dict[int, str] = {}  # page → why skipped (sibling forms)
+        self.used_pages: set[int] = set()
+        self._cur: _Report | None = None
+        self._state: str | None = None  # funding / goal / indicators / closing
+        self._year: int | None = None
+        self._sibling = False
+        self._funding: Columns | None = None
+        self._funding_label: tuple[float, float] | None = None
+        self._goal: Columns | None = None
+        self._ind: Columns | None = None
+        self._level1: str | None = None
+        self._level2: str | None = None
+        self._family = "mof2020"
+
+    # ------------------------------------------------------------------ free text
+
+    def feed_text(self, page: int, text: str) -> None:
+        n = H.norm(text)
+        if not n:
+            return
+        for title, note in H.SIBLING_TITLES.items():
+            if title in n:
+                self._close()
+                self._sibling = True
+                self.notes[page] = note
+                return
+        if H.TITLE in n:
+            self._close()
+            self._sibling = False
+            return
+        m = H.YEAR_LINE.match(n)
+        if m and "年" in n:
+            self._year = int(m.group(1))
+            if self._cur is not None and self._cur.fiscal_year is None:
+                self._cur.fiscal_year = self._year
+
+    # ------------------------------------------------------------------ table rows
+
+    def feed_row(self, row: Row, rows_after: list[Row]) -> None:
+        cells = [c for c in row.cells if H.norm(c.text)]
+        if not cells:
+            return
+        first = H.norm(cells[0].text)
+        if len(cells) == 1 and H.YEAR_LINE.match(first) and "年" in first:
+            self.feed_text(row.page, cells[0].text)
+            return
+        label = H.LABELS.get(first)
+        if self._sibling:
+            if label != "project_name":
+                self.notes.setdefault(row.page, next(iter(self.notes.values()), "sibling form"))
+                return
+            self._sibling = False
+        if label == "project_name":
+            self._start(row)
+            return
+        if self._cur is None:
+            return  # a row of some other table
+        cur = self._cur
+        if label in ("supervising_department", "implementing_unit"):
+            self._key_values(row)
+            return
+        if self._funding_header(row, rows_after):
+            return
+        if self._goal_header(row, label):
+            return
+        if self._indicator_header(row, rows_after):
+            return
+        if label == "total":
+            self._total(row)
+            return
+        if label == "grade":
+            cur.touch(row.page)
+            cur.values["grade"] = _value(self._after_label(row, cells[0]))
+            self._close()
+            return
+        if self._state == "funding":
+            self._funding_row(row)
+        elif self._state == "goal":
+            self._goal_row(row)
+        elif self._state == "indicators":
+            self._indicator_row(row)
+
+    # ------------------------------------------------------------------ blocks
+
+    def _start(self, row: Row) -> None:
+        self._close()
+        self._cur = _Report(start_page=row.page, fiscal_year=self._year)
+        self._state = None
+        self._funding = self._goal = self._ind = None
+        self._funding_label = None
+        self._level1 = self._level2 = None
+        self._key_values(row)
+
+    def _close(self) -> None:
+        if self._cur is not None:
+            self.reports.append(self._cur.build(self._family))
+            self.used_pages.update(self._cur.pages)
+        self._cur = None
+        self._state = None
+
+    def _after_label(self, row: Row, label_cell: Cell) -> str:
+        texts = [c.text for c in row.cells if c.x0 >= label_cell.x1 - 1 and c.text.strip()]
+        return "".join(texts)
+
+    def _key_values(self, row: Row) -> None:
+        """项目名称 / 主管部门 / 实施单位: each label's value runs up to the next label."""
+        cur = self._cur
+        assert cur is not None
+        cur.touch(row.page)
+        key = None
+        parts: dict[str, list[str]] = {}
+        for c in row.cells:
+            n = H.norm(c.text)
+            if n in H.LABELS and H.LABELS[n] in (
+                    "project_name", "supervising_department", "implementing_unit"):
+                key = H.LABELS[n]
+                parts.setdefault(key, [])
+            elif key is not None and n:
+                parts[key].append(c.text.strip())
+        for k, vals in parts.items():
+            cur.values[k] = "".join(vals)
+
+    def _header_cells(self, row: Row, vocab: H.ColumnVocabulary) -> tuple[list[tuple[str, Cell]], list[Cell]]:
+        found, unknown = [], []
+        for c in row.cells:
+            if not H.norm(c.text):
+                continue
+            name = vocab.lookup(c.text)
+            if name is None:
+                unknown.append(c)
+            else:
+                found.append((name, c))
+        return found, unknown
+
+    def _unknown(self, row: Row, cell: Cell, block: str) -> UnknownHeader:
+        project = self._cur.values.get("project_name") if self._cur else None
+        return UnknownHeader(
+            self.file,
+            f"unknown header {cell.text.strip()!r} in the {block} header row; "
+            "no column was guessed",
+            page=row.page, project=project)
+
+    def _funding_header(self, row: Row, rows_after: list[Row]) -> bool:
+        found, unknown = self._header_cells(row, H.FUNDING)
+        names = {n for n, _ in found}
+        if not (names & H.FUNDING.anchors) or len(names) < 3:
+            return False
+        label = None
+        for c in unknown:
+            m = H.FUNDING_BLOCK_LABEL.match(H.norm(c.text))
+            if m:
+                label = c
+                unit = m.group(1) or m.group(2)
+                if unit:
+                    self._cur.money_unit = unit
+            else:
+                raise self._unknown(row, c, "funding (项目资金)")
+        units = {H.norm(c.text) for _, c in found}
+        if any("(元)" in u for u in units):
+            self._cur.money_unit = "元"
+        elif any("(万元)" in u for u in units):
+            self._cur.money_unit = "万元"
+        missing = H.FUNDING.required - names
+        if missing:
+            raise UnknownHeader(self.file, f"funding block without column(s) {sorted(missing)}",
+                                page=row.page, project=self._cur.values.get("project_name"))
+        block = self._block_rows(rows_after, stop=("goal_block", "goal_expected"))
+        self._funding = Columns.build(found, row.page, block)
+        self._funding_label = (label.x0, label.x1) if label is not None else None
+        self._state = "funding"
+        self._cur.touch(row.page)
+        return True
+
+    def _block_rows(self, rows_after: list[Row], stop: tuple[str, ...]) -> list[Row]:
+        out = []
+        for r in rows_after:
+            cells = [c for c in r.cells if H.norm(c.text)]
+            if cells and H.LABELS.get(H.norm(cells[0].text)) in stop + ("project_name", "total"):
+                break
+            out.append(r)
+        return out
+
+    def _funding_row(self, row: Row) -> None:
+        cols = self._funding
+        assert cols is not None and self._cur is not None
+        vals: dict[str, list[str]] = {}
+        source: list[str] = []
+        for c in row.cells:
+            n = H.norm(c.text)
+            if not n:
+                continue
+            if self._funding_label and c.x1 <= self._funding_label[1] + 1:
+                continue  # the merged block label 项目资金(万元)
+            if H.FUNDING_BLOCK_LABEL.match(n):
+                m = H.FUNDING_BLOCK_LABEL.match(n)
+                if m and (m.group(1) or m.group(2)):
+                    self._cur.money_unit = m.group(1) or m.group(2)
+                continue
+            if c.x1 <= cols.left + 1 or c.cx < cols.left:
+                source.append(c.text.strip())
+                continue
+            name = cols.assign(c)
+            if name is None:
+                source.append(c.text.strip())
+            else:
+                vals.setdefault(name, []).append(c.text)
+        if not source and not vals:
+            return
+        self._cur.touch(row.page)
+
+        def get(k: str) -> str | None:
+            return _value("".join(vals[k])) if k in vals else ""
+
+        self._cur.funding.append(RawFundingRow(
+            source="".join(source), budget_initial=get("budget_initial"),
+            budget_full_year=get("budget_full_year"), executed=get("executed"),
+            weight=get("weight"), execution_rate=get("execution_rate"), score=get("score"),
+            page=row.page))
+
+    def _goal_header(self, row: Row, label: str | None) -> bool:
+        heads = [(H.LABELS.get(H.norm(c.text)), c) for c in row.cells]
+        goal = [(k, c) for k, c in heads if k in ("goal_expected", "goal_actual")]
+        if label != "goal_block" and not goal:
+            return False
+        assert self._cur is not None
+        self._cur.touch(row.page)
+        self._state = "goal"
+        if goal:
+            self._goal = Columns.build(goal, row.page, None)
+            return True
+        # a single goal text beside the 年度总体目标 label, no 预期/实际 split
+        text = self._after_label(row, row.cells[0] if row.cells else Cell(0, 0, 0, 0))
+        lab = next(c for c in row.cells if H.LABELS.get(H.norm(c.text)) == "goal_block")
+        text = "".join(c.text.strip() for c in row.cells if c.x0 >= lab.x1 - 1 and c.text.strip())
+        if text:
+            self._cur.goal_expected.append(text)
+        self._goal = None
+        return True
+
+    def _goal_row(self, row: Row) -> None:
+        cur = self._cur
+        assert cur is not None
+        cur.touch(row.page)
+        cols = self._goal
+        for c in row.cells:
+            if not H.norm(c.text):
+                continue
+            if H.LABELS.get(H.norm(c.text)) == "goal_block":
+                continue
+            if cols is None:
+                cur.goal_expected.append(c.text.strip())
+                continue
+            if c.x1 <= cols.left + 1:
+                continue  # the merged 年度总体目标 label
+            name = cols.assign(c) or ("goal_expected" if c.cx < cols.x0[-1] else "goal_actual")
+            (cur.goal_expected if name == "goal_expected" else cur.goal_actual).append(c.text.strip())
+
+    def _indicator_header(self, row: Row, rows_after: list[Row]) -> bool:
+        found, unknown = self._header_cells(row, H.INDICATORS)
+        names = {n for n, _ in found}
+        if not (names & H.INDICATORS.anchors) or len(names) < 4:
+            return False
+        for c in unknown:
+            if H.norm(c.text) in H.INDICATOR_BLOCK_LABELS:
+                continue
+            raise self._unknown(row, c, "indicator (绩效指标)")
+        missing = H.INDICATORS.required - names
+        if missing:
+            raise UnknownHeader(self.file, f"indicator block without column(s) {sorted(missing)}",
+                                page=row.page, project=self._cur.values.get("project_name"))
+        block = self._block_rows(rows_after, stop=())
+        left = min(c.x0 for r in [row, *block] for c in r.cells) if block else None
+        right = max(c.x1 for r in [row, *block] for c in r.cells) if block else None
+        self._ind = Columns.build(found, row.page, block, left, right)
+        self._state = "indicators"
+        self._cur.touch(row.page)
+        if self._cur.indicators:  # a header repeated on a continuation page
+            self._cur.notes.append(f"indicator header repeated on page {row.page}")
+        else:
+            self._level1 = self._level2 = None
+        return True
+
+    def _map(self, row: Row, cols: Columns) -> dict[str, str]:
+        out: dict[str, list[str]] = {}
+        for c in row.cells:
+            if not H.norm(c.text):
+                name = cols.assign(c)
+                if name is not None:
+                    out.setdefault(name, [])
+                continue
+            name = cols.assign(c)
+            if name is None:
+                name = cols.names[0] if c.cx < cols.left else cols.names[-1]
+            out.setdefault(name, []).append(c.text.strip())
+        return {k: "".join(v) for k, v in out.items()}
+
+    def _indicator_row(self, row: Row) -> None:
+        cur = self._cur
+        cols = self._ind
+        assert cur is not None and cols is not None
+        vals = self._map(row, cols)
+        if not any(vals.values()):
+            return
+        cur.touch(row.page)
+        if vals.get("level1"):
+            if vals["level1"] != self._level1:
+                self._level2 = None
+            self._level1 = vals["level1"]
+        if vals.get("level2"):
+            self._level2 = vals["level2"]
+
+        def get(k: str) -> str | None:
+            return _value(vals.get(k, ""))
+
+        cur.indicators.append(RawIndicator(
+            level1=self._level1, level2=self._level2, level3=get("level3"),
+            target=get("target"), actual=get("actual"), weight=get("weight"),
+            score=get("score"), deviation_reason=get("deviation_reason"), page=row.page,
+            target_operator=get("target_operator") if "target_operator" in cols.names else None,
+            target_unit=get("target_unit") if "target_unit" in cols.names else None))
+
+    def _total(self, row: Row) -> None:
+        cur = self._cur
+        assert cur is not None
+        cur.touch(row.page)
+        if self._ind is not None:
+            vals = self._map(row, self._ind)
+            cur.values["total_weight"] = _value(vals.get("weight", ""))
+            cur.values["total_score"] = _value(vals.get("score", ""))
+        else:  # no indicator header seen: the last two numbers of the row
+            nums = [c.text.strip() for c in row.cells[1:] if c.text.strip()]
+            cur.values["total_weight"] = nums[0] if nums else None
+            cur.values["total_score"] = nums[1] if len(nums) > 1 else None
+        self._state = "closing"
+
+    def finish(self) -> list[RawReport]:
+        self._close()
+        return self.reports

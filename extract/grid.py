@@ -1,0 +1,402 @@
+"""Page geometry → rows of cells, for ruled tables and for tables ruled with horizontal lines only.
+
+This module knows nothing of the form's vocabulary: it rebuilds cells from rulings and places
+characters in them. :mod:`extract.form` reads the cells.
+
+* Ruled tables: pdfplumber's :class:`~pdfplumber.table.TableFinder` with the ``explicit``
+  strategy on the page's *visible* edges (white rectangles that only look like borders are
+  dropped). A merged cell is one cell with the merged bounding box; the positions it covers are
+  absent from the row, exactly as pdfplumber reports ``None`` for them.
+* Horizontal rulings only: row bands between the rulings; text in a band is split into cells at
+  clear horizontal gaps; a cell whose top ruling does not cross it (a vertically merged label)
+  belongs to the band above, so it ends in the first row of its span like a ruled merged cell.
+
+Characters are assigned to cells in one pass over the characters sorted by their vertical centre
+(not every cell against every character).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from pdfplumber.table import TableFinder
+
+#: explicit table settings: ruled forms, visible edges only (see :func:`visible_edges`)
+TABLE_SETTINGS: dict[str, Any] = {
+    "vertical_strategy": "explicit",
+    "horizontal_strategy": "explicit",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "edge_min_length": 3,
+    "intersection_tolerance": 3,
+}
+
+#: a text gap wider than this share of the font size splits two cells in a horizontal-only table
+CELL_GAP_EM = 0.9
+#: an edge shorter than this (points) is decoration, not a ruling
+MIN_RULING = 3.0
+
+
+@dataclass(slots=True)
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass(slots=True)
+class Cell:
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str = ""
+    #: lines of text as placed (before joining); kept for diagnostics
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass(slots=True)
+class Row:
+    page: int
+    top: float
+    bottom: float
+    cells: list[Cell]  # left to right; positions covered by a merged cell are absent
+
+
+@dataclass(slots=True)
+class Grid:
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    rows: list[Row]
+    ruled: bool  # False: horizontal rulings only
+
+
+@dataclass(slots=True)
+class TextLine:
+    page: int
+    top: float
+    text: str
+
+
+# --------------------------------------------------------------------------- characters
+
+
+def to_chars(raw_chars: Iterable[dict[str, Any]]) -> list[Char]:
+    """Upright, printable characters of a page (pdfplumber char dicts → small records)."""
+    out = []
+    for c in raw_chars:
+        if not c.get("upright", True):
+            continue
+        t = c["text"]
+        if not t:
+            continue
+        out.append(Char(t, c["x0"], c["x1"], c["top"], c["bottom"], c.get("size") or 10.0))
+    return out
+
+
+def dedupe(chars: list[Char], tolerance: float = 1.0) -> list[Char]:
+    """Drop characters printed twice at (almost) the same place, as bold is often faked."""
+    if not chars:
+        return chars
+    order = sorted(chars, key=lambda c: (c.text, c.top, c.x0))
+    keep: list[Char] = []
+    for c in order:
+        if keep:
+            p = keep[-1]
+            if (p.text == c.text and abs(p.top - c.top) <= tolerance
+                    and abs(p.x0 - c.x0) <= tolerance):
+                continue
+            # the sort is by top within a text; check a few earlier ones of the same text too
+            dup = False
+            for q in reversed(keep[-4:]):
+                if q.text != c.text:
+                    break
+                if abs(q.top - c.top) <= tolerance and abs(q.x0 - c.x0) <= tolerance:
+                    dup = True
+                    break
+            if dup:
+                continue
+        keep.append(c)
+    return sorted(keep, key=lambda c: (c.top, c.x0))
+
+
+def join_chars(chars: Sequence[Char]) -> list[str]:
+    """Characters of one cell → its printed lines, top to bottom, each read left to right."""
+    if not chars:
+        return []
+    ordered = sorted(chars, key=lambda c: c.cy)
+    lines: list[list[Char]] = [[ordered[0]]]
+    line_cy = ordered[0].cy
+    for c in ordered[1:]:
+        if abs(c.cy - line_cy) > 0.5 * max(c.size, 1.0):
+            lines.append([c])
+            line_cy = c.cy
+        else:
+            lines[-1].append(c)
+    out = []
+    for ln in lines:
+        ln.sort(key=lambda c: c.x0)
+        parts = [ln[0].text]
+        for a, b in zip(ln, ln[1:]):
+            gap = b.x0 - a.x1
+            if (gap > 0.5 * b.size and a.text.isascii() and b.text.isascii()
+                    and a.text != " " and b.text != " "):
+                parts.append(" ")
+            parts.append(b.text)
+        out.append("".join(parts).strip())
+    return [s for s in out if s]
+
+
+def fill_cells(cells: list[Cell], chars: list[Char]) -> list[Char]:
+    """Put each character in the cell that contains its centre; returns the characters left over.
+
+    ``chars`` must be sorted by vertical centre. Cells are visited in order of their top; the
+    characters of a cell are found by bisecting on the vertical centre, then filtered by x.
+    """
+    cys = [c.cy for c in chars]
+    taken = [False] * len(chars)
+    for cell in cells:
+        lo = bisect.bisect_left(cys, cell.top)
+        hi = bisect.bisect_right(cys, cell.bottom)
+        inside = []
+        for i in range(lo, hi):
+            if taken[i]:
+                continue
+            ch = chars[i]
+            if cell.x0 <= ch.cx <= cell.x1:
+                inside.append(ch)
+                taken[i] = True
+        cell.lines = join_chars(inside)
+        cell.text = "".join(cell.lines)
+    return [c for c, t in zip(chars, taken) if not t]
+
+
+def text_lines(page: int, chars: Sequence[Char]) -> list[TextLine]:
+    """Free text (outside tables) as lines, for titles and the "(YYYY年度)" line."""
+    if not chars:
+        return []
+    ordered = sorted(chars, key=lambda c: c.cy)
+    groups: list[list[Char]] = [[ordered[0]]]
+    for c in ordered[1:]:
+        if abs(c.cy - groups[-1][-1].cy) > 0.5 * max(c.size, 1.0):
+            groups.append([c])
+        else:
+            groups[-1].append(c)
+    out = []
+    for g in groups:
+        g.sort(key=lambda c: c.x0)
+        out.append(TextLine(page, min(c.top for c in g), "".join(c.text for c in g)))
+    return out
+
+
+# --------------------------------------------------------------------------- rulings
+
+
+def _is_white(color: Any) -> bool:
+    if color is None:
+        return False
+    if isinstance(color, (int, float)):
+        return float(color) >= 0.99
+    if isinstance(color, (tuple, list)):
+        vals = [v for v in color if isinstance(v, (int, float))]
+        if len(vals) == 1:
+            return vals[0] >= 0.99
+        if len(vals) == 3:
+            return all(v >= 0.99 for v in vals)
+        if len(vals) == 4:  # CMYK
+            return all(v <= 0.01 for v in vals)
+    return False
+
+
+def visible_edges(edges: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """Horizontal and vertical edges that print as lines (white fills and strokes dropped)."""
+    hs, vs = [], []
+    for e in edges:
+        kind = e.get("object_type", "")
+        if kind == "rect_edge" or kind == "curve_edge":
+            stroked = e.get("stroke") and not _is_white(e.get("stroking_color"))
+            filled = e.get("fill") and not _is_white(e.get("non_stroking_color"))
+            if not (stroked or filled):
+                continue
+        elif e.get("stroke") is False or _is_white(e.get("stroking_color")):
+            continue
+        if e["orientation"] == "h":
+            if e["x1"] - e["x0"] >= MIN_RULING:
+                hs.append(e)
+        elif e["bottom"] - e["top"] >= MIN_RULING:
+            vs.append(e)
+    return hs, vs
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def ruled_grids(page_obj: Any, page: int, hs: list[dict], vs: list[dict],
+                chars: list[Char]) -> tuple[list[Grid], list[Char]]:
+    """Tables ruled on all sides, with pdfplumber's table finder on the visible edges."""
+    settings = dict(TABLE_SETTINGS, explicit_vertical_lines=vs, explicit_horizontal_lines=hs)
+    finder = TableFinder(page_obj, settings)
+    grids = []
+    rest = chars
+    for table in sorted(finder.tables, key=lambda t: t.bbox[1]):
+        rows = []
+        all_cells = []
+        for prow in table.rows:
+            cells = [Cell(b[0], b[2], b[1], b[3]) for b in prow.cells if b is not None]
+            if not cells:
+                continue
+            cells.sort(key=lambda c: c.x0)
+            top = min(c.top for c in cells)
+            rows.append(Row(page, top, max(c.bottom for c in cells), cells))
+            all_cells.extend(cells)
+        if not rows:
+            continue
+        all_cells.sort(key=lambda c: c.top)
+        rest = fill_cells(all_cells, rest)
+        x0, top, x1, bottom = table.bbox
+        grids.append(Grid(page, x0, x1, top, bottom, rows, ruled=True))
+    return grids, rest
+
+
+def _merge_segments(hs: list[dict], y_tol: float = 1.5, x_gap: float = 2.0) -> list[tuple[float, list[tuple[float, float]]]]:
+    """Horizontal edges → [(y, [(x0, x1), …])] with collinear pieces joined."""
+    by_y: list[tuple[float, list[tuple[float, float]]]] = []
+    for e in sorted(hs, key=lambda e: e["top"]):
+        y = e["top"]
+        if by_y and abs(by_y[-1][0] - y) <= y_tol:
+            by_y[-1][1].append((e["x0"], e["x1"]))
+        else:
+            by_y.append((y, [(e["x0"], e["x1"])]))
+    out = []
+    for y, segs in by_y:
+        segs.sort()
+        merged = [list(segs[0])]
+        for a, b in segs[1:]:
+            if a <= merged[-1][1] + x_gap:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        out.append((y, [(a, b) for a, b in merged]))
+    return out
+
+
+def _covered(segs: list[tuple[float, float]], x0: float, x1: float) -> bool:
+    """Does a ruling cross most of [x0, x1]?"""
+    width = max(x1 - x0, 0.1)
+    cover = sum(max(0.0, min(b, x1) - max(a, x0)) for a, b in segs)
+    return cover >= 0.5 * width
+
+
+def _split_line(line: list[Char]) -> list[list[Char]]:
+    """One printed line of a band → pieces separated by clear gaps."""
+    line.sort(key=lambda c: c.x0)
+    pieces = [[line[0]]]
+    for a, b in zip(line, line[1:]):
+        if b.x0 - a.x1 > CELL_GAP_EM * max(a.size, b.size):
+            pieces.append([b])
+        else:
+            pieces[-1].append(b)
+    return pieces
+
+
+def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid], list[Char]]:
+    """Tables ruled with horizontal lines only (no vertical rulings on the page)."""
+    lines = _merge_segments(hs)
+    if len(lines) < 3:
+        return [], chars
+    x0 = min(a for _, segs in lines for a, _ in segs)
+    x1 = max(b for _, segs in lines for _, b in segs)
+    top, bottom = lines[0][0], lines[-1][0]
+    inside = [c for c in chars if top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2]
+    rest = [c for c in chars if not (top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2)]
+    ys = [y for y, _ in lines]
+    # characters → bands → printed lines → pieces
+    band_chars: list[list[Char]] = [[] for _ in range(len(ys) - 1)]
+    for c in inside:
+        i = bisect.bisect_right(ys, c.cy) - 1
+        if 0 <= i < len(band_chars):
+            band_chars[i].append(c)
+    # chunks per band: pieces of different printed lines that overlap in x are one cell
+    band_chunks: list[list[list[Char]]] = []
+    for bc in band_chars:
+        chunks: list[list[Char]] = []
+        spans: list[list[float]] = []
+        ordered = sorted(bc, key=lambda c: c.cy)
+        printed: list[list[Char]] = []
+        for c in ordered:
+            if printed and abs(c.cy - printed[-1][-1].cy) <= 0.5 * max(c.size, 1.0):
+                printed[-1].append(c)
+            else:
+                printed.append([c])
+        for ln in printed:
+            for piece in _split_line(ln):
+                a, b = piece[0].x0, piece[-1].x1
+                hit = [k for k, (s0, s1) in enumerate(spans) if a < s1 - 0.5 and b > s0 + 0.5]
+                if hit:
+                    k = hit[0]
+                    for j in reversed(hit[1:]):  # a piece bridging two chunks joins them
+                        chunks[k].extend(chunks.pop(j))
+                        s0, s1 = spans.pop(j)
+                        spans[k] = [min(spans[k][0], s0), max(spans[k][1], s1)]
+                    chunks[k].extend(piece)
+                    spans[k] = [min(spans[k][0], a), max(spans[k][1], b)]
+                else:
+                    chunks.append(list(piece))
+                    spans.append([a, b])
+        band_chunks.append(chunks)
+    # a chunk whose top ruling does not cross it continues the cell of the band above
+    for i in range(1, len(band_chunks)):
+        segs = lines[i][1]
+        stay = []
+        for ch in band_chunks[i]:
+            a = min(c.x0 for c in ch)
+            b = max(c.x1 for c in ch)
+            if _covered(segs, a, b):
+                stay.append(ch)
+                continue
+            j = i - 1
+            while j > 0 and not _covered(lines[j][1], a, b):
+                j -= 1
+            target = None
+            for other in band_chunks[j]:
+                oa = min(c.x0 for c in other)
+                ob = max(c.x1 for c in other)
+                if a < ob and b > oa:
+                    target = other
+                    break
+            if target is not None:
+                target.extend(ch)
+            else:
+                band_chunks[j].append(ch)
+        band_chunks[i] = stay
+    rows = []
+    for i, chunks in enumerate(band_chunks):
+        cells = []
+        for ch in chunks:
+            cell = Cell(min(c.x0 for c in ch), max(c.x1 for c in ch), ys[i], ys[i + 1])
+            cell.lines = join_chars(ch)
+            cell.text = "".join(cell.lines)
+            cells.append(cell)
+        cells.sort(key=lambda c: c.x0)
+        rows.append(Row(page, ys[i], ys[i + 1], cells))
+    return [Grid(page, x0, x1, top, bottom, rows, ruled=False)], rest

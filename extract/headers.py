@@ -1,0 +1,127 @@
+"""Printed header and label vocabulary of the 自评表 family, as data.
+
+A new header variant is an edit of these tables, never a code change. Matching is done on the
+*normalized* text (:func:`norm`): white space removed, full-width brackets and colons folded to
+ASCII. A header that is not listed here is reported (:class:`extract.errors.UnknownHeader`),
+never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%", "　": ""})
+_SPACE = re.compile(r"\s+")
+
+
+def norm(text: str | None) -> str:
+    """Normalize cell text for matching only (the printed text is kept elsewhere)."""
+    if not text:
+        return ""
+    return _SPACE.sub("", text.translate(_FOLD))
+
+
+@dataclass(frozen=True)
+class ColumnVocabulary:
+    """Canonical column → printed header forms (normalized), for one block of the form."""
+
+    name: str
+    columns: dict[str, tuple[str, ...]]
+    #: columns at least one of which must be present for a row to be this block's header
+    anchors: frozenset[str]
+    #: columns without which the block cannot be read
+    required: frozenset[str]
+
+    def lookup(self, text: str) -> str | None:
+        """Canonical column for a printed header, or None."""
+        key = norm(text)
+        if not key:
+            return None
+        bare = _UNIT_SUFFIX.sub("", key)
+        for column, forms in self.columns.items():
+            if key in forms or bare in forms:
+                return column
+        return None
+
+
+#: a unit printed after a header: 年初预算数(万元), 执行率(%), 分值(分)
+_UNIT_SUFFIX = re.compile(r"\((万元|元|%|分)\)$")
+
+#: funding block 项目资金: MOF-2020 template and its provincial variants (Sichuan 预算执行情况)
+FUNDING = ColumnVocabulary(
+    name="funding",
+    columns={
+        "budget_initial": ("年初预算数", "年初预算", "年初预算金额"),
+        "budget_full_year": ("全年预算数", "调整后预算数", "全年预算", "调整后预算"),
+        "executed": ("全年执行数", "预算执行数", "全年执行", "执行数", "实际支出数"),
+        "weight": ("分数", "分值", "权重"),
+        "execution_rate": ("执行率(%)", "执行率", "预算执行率", "预算执行率(%)"),
+        "score": ("得分",),
+    },
+    anchors=frozenset({"budget_initial", "budget_full_year", "executed"}),
+    required=frozenset({"budget_full_year", "executed"}),
+)
+
+#: indicator block 绩效指标
+INDICATORS = ColumnVocabulary(
+    name="indicators",
+    columns={
+        "level1": ("一级指标",),
+        "level2": ("二级指标",),
+        "level3": ("三级指标", "指标名称"),
+        "target": ("年度指标值", "指标值", "年度目标值", "目标值"),
+        "target_operator": ("指标性质",),
+        "target_unit": ("度量单位", "计量单位"),
+        "actual": ("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值"),
+        "weight": ("分值", "分数", "权重"),
+        "score": ("得分",),
+        "deviation_reason": (
+            "偏差原因分析及改进措施",
+            "偏差原因分析及改进",
+            "偏差原因分析",
+            "偏差原因",
+            "未完成原因分析",
+            "未完成原因分析及改进措施",
+        ),
+    },
+    anchors=frozenset({"level1", "level2", "level3", "target", "actual"}),
+    required=frozenset({"level3", "target", "weight", "score"}),
+)
+
+#: row labels (first cell of a row) → field, normalized
+LABELS: dict[str, str] = {
+    "项目名称": "project_name",
+    "主管部门": "supervising_department",
+    "实施单位": "implementing_unit",
+    "年度总体目标": "goal_block",
+    "总体目标": "goal_block",
+    "预期目标": "goal_expected",
+    "实际完成情况": "goal_actual",
+    "总分": "total",
+    "合计": "total",
+    "评分等级": "grade",
+    "等级": "grade",
+}
+
+#: the funding block's own label, merged over its rows; gives the money unit of the block
+FUNDING_BLOCK_LABEL = re.compile(r"^项目资金(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
+
+#: labels of the indicator block spanning the whole first column in some layouts
+INDICATOR_BLOCK_LABELS = ("绩效指标", "年度绩效指标")
+
+#: the form's title; pages of the sibling forms are recognised and skipped with a note
+TITLE = "项目支出绩效自评表"
+SIBLING_TITLES: dict[str, str] = {
+    "部门整体支出绩效自评表": "部门整体支出绩效自评表 (a whole department, not a project): skipped",
+    "整体支出绩效自评表": "整体支出绩效自评表 (a whole department, not a project): skipped",
+}
+
+#: "(2023年度)" printed above the table, sometimes as its first row
+YEAR_LINE = re.compile(r"^[(（]?\s*(\d{4})\s*年度?\s*[)）]?$")
+
+#: text that marks a page as a candidate 自评表 page (cheap test before building tables)
+PAGE_MARKERS = ("项目名称", "一级指标", "三级指标", "评分等级", "年度指标值", "自评表")
+
+#: printed dash for "not applicable"
+NULL_CELLS = frozenset({"-", "—", "－", "–"})

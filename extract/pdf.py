@@ -1,0 +1,193 @@
+"""One PDF → :class:`~extract.records.RawDocument`, with every failure a typed :class:`ExtractError`.
+
+Each page is parsed once (characters, rulings and tables all come from the same parsed page)
+and closed right after, so memory stays flat over long files. Pages that are not 自评表 pages
+(cover, prose, other financial tables, sibling forms) are skipped and listed with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from extract import headers as H
+from extract.errors import (
+    CorruptPDF,
+    EmptyFile,
+    EncryptedPDF,
+    ExtractError,
+    NoSelfEvaluationTable,
+    NoTextLayer,
+    NotAPDF,
+)
+from extract.form import FormReader
+from extract.grid import (
+    Grid,
+    TextLine,
+    dedupe,
+    hline_grids,
+    ruled_grids,
+    text_lines,
+    to_chars,
+    visible_edges,
+)
+from extract.records import RawDocument, SkippedPage
+
+# pdfminer logs every operator at DEBUG; the level check alone costs a few percent
+for _name in ("pdfminer", "pdfplumber"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+def _open_error(path: str, exc: BaseException) -> ExtractError:
+    """Map a pdfminer/pdfplumber failure on opening to a typed error."""
+    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+    if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return EncryptedPDF(path, "the PDF is password-protected (encrypted)")
+    name = type(cause).__name__
+    detail = str(cause).strip() or name
+    if name in ("PSEOF", "PDFSyntaxError", "PDFNoValidXRef"):
+        return CorruptPDF(path, f"the PDF is truncated or corrupt ({name}: {detail})")
+    return CorruptPDF(path, f"the PDF cannot be parsed ({name}: {detail})")
+
+
+def _sniff(path: str, data: bytes) -> None:
+    if not data:
+        raise EmptyFile(path, "zero-byte file")
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        kind = "text" if _looks_text(head) else "binary data"
+        raise NotAPDF(path, f"not a PDF: the file starts with {kind}, not '%PDF-'")
+
+
+def _looks_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _page_items(page_obj: Any, number: int) -> tuple[list[Grid], list[TextLine], bool]:
+    """Tables and free text lines of one page; third value: the page is an image without text."""
+    raw_chars = page_obj.chars
+    if not raw_chars:
+        return [], [], bool(page_obj.images)
+    chars = dedupe(to_chars(raw_chars))
+    if not any(m in "".join(c.text for c in chars) for m in H.PAGE_MARKERS):
+        # no 自评表 label on the page: only a continuation page can matter; it has 指标 rows
+        pass
+    hs, vs = visible_edges(page_obj.edges)
+    chars.sort(key=lambda c: c.cy)
+    grids: list[Grid] = []
+    rest = chars
+    if vs:
+        grids, rest = ruled_grids(page_obj, number, hs, vs, chars)
+    elif hs:
+        grids, rest = hline_grids(number, hs, chars)
+    return grids, text_lines(number, rest), False
+
+
+def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int], dict[int, str]]:
+    """Feed every page to the reader; returns page count, image-only pages and page summaries."""
+    image_pages: list[int] = []
+    summary: dict[int, str] = {}
+    pages = pdf.pages
+    for number, page in enumerate(pages, start=1):
+        try:
+            grids, lines, image_only = _page_items(page, number)
+        except ExtractError:
+            raise
+        except Exception as exc:  # pdfminer fails lazily on a damaged content stream
+            raise _open_error(path, exc) from exc
+        finally:
+            page.close()
+        if image_only:
+            image_pages.append(number)
+            continue
+        summary[number] = (
+            "table without 自评表 headers" if grids else "no table"
+        ) + (": " + lines[0].text[:40] if lines else "")
+        items: list[tuple[float, int, Any]] = [(ln.top, 0, ln) for ln in lines]
+        all_rows = []
+        for g in grids:
+            all_rows.extend(g.rows)
+        for i, row in enumerate(all_rows):
+            items.append((row.top, 1, i))
+        items.sort(key=lambda t: (t[0], t[1]))
+        for _, kind, obj in items:
+            if kind == 0:
+                reader.feed_text(number, obj.text)
+            else:
+                reader.feed_row(all_rows[obj], all_rows[obj + 1:])
+    return len(pages), image_pages, summary
+
+
+def _fiscal_year(reports: list, first_text: str) -> int | None:
+    years = [r.fiscal_year for r in reports if r.fiscal_year]
+    if years:
+        return max(set(years), key=years.count)
+    import re
+
+    m = re.search(r"(20\d{2})\s*年度", first_text)
+    return int(m.group(1)) if m else None
+
+
+def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
+    """Extract every 财政项目支出绩效自评表 of one PDF.
+
+    Raises a subclass of :class:`~extract.errors.ExtractError` when the file cannot be read:
+    empty, not a PDF, encrypted, truncated/corrupt, image-only (needs OCR), no 自评表, or an
+    unknown column header.
+    """
+    p = str(path)
+    if data is None:
+        try:
+            data = Path(p).read_bytes()
+        except OSError as exc:
+            raise ExtractError(p, f"cannot read the file ({exc.strerror or exc})") from exc
+    _sniff(p, data)
+    sha = hashlib.sha256(data).hexdigest()
+    reader = FormReader(p)
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:
+        raise _open_error(p, exc) from exc
+    try:
+        try:
+            first_text = "".join(c["text"] for c in pdf.pages[0].chars) if pdf.pages else ""
+        except ExtractError:
+            raise
+        except Exception as exc:
+            raise _open_error(p, exc) from exc
+        count, image_pages, summary = _read_pages(p, pdf, reader)
+    finally:
+        pdf.close()
+    reports = reader.finish()
+    if not reports:
+        if image_pages and not any(
+                s.startswith("table") for s in summary.values()):
+            raise NoTextLayer(
+                p, f"no text layer: needs OCR (page {image_pages[0]} is an image only)",
+                page=image_pages[0])
+        raise NoSelfEvaluationTable(
+            p, f"no 财政项目支出绩效自评表 found in {count} page(s)")
+    skipped = []
+    for number in range(1, count + 1):
+        if number in reader.used_pages:
+            continue
+        if number in image_pages:
+            reason = "no text layer: needs OCR (image only)"
+        else:
+            reason = reader.notes.get(number) or summary.get(number, "")
+        skipped.append(SkippedPage(number, reason))
+    return RawDocument(
+        file=Path(p).name, path=p, sha256=sha, bytes=len(data), page_count=count,
+        fiscal_year=_fiscal_year(reports, first_text), reports=tuple(reports),
+        skipped_pages=tuple(skipped))
