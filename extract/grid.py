@@ -101,43 +101,29 @@ class TextLine:
 # --------------------------------------------------------------------------- characters
 
 
-def to_chars(raw_chars: Iterable[dict[str, Any]]) -> list[Char]:
-    """Upright, printable characters of a page (pdfplumber char dicts → small records)."""
-    out = []
-    for c in raw_chars:
-        if not c.get("upright", True):
-            continue
-        t = c["text"]
-        if not t:
-            continue
-        out.append(Char(t, c["x0"], c["x1"], c["top"], c["bottom"], c.get("size") or 10.0))
-    return out
+def to_chars(raw: Iterable[tuple]) -> list[Char]:
+    """Upright characters ``(text, x0, x1, top, bottom, size, upright)`` → records, in reading
+    order, without the copies printed over themselves to fake bold (same text within 1 pt)."""
+    chars = [Char(t, x0, x1, top, bottom, size or 10.0)
+             for t, x0, x1, top, bottom, size, up in raw if up and t]
+    chars.sort(key=lambda c: (c.top, c.x0))
+    return dedupe(chars)
 
 
 def dedupe(chars: list[Char], tolerance: float = 1.0) -> list[Char]:
-    """Drop characters printed twice at (almost) the same place, as bold is often faked."""
-    if not chars:
-        return chars
-    order = sorted(chars, key=lambda c: (c.text, c.top, c.x0))
+    """Drop characters printed twice at (almost) the same place; ``chars`` sorted by (top, x0)."""
     keep: list[Char] = []
-    for c in order:
-        if keep:
-            p = keep[-1]
-            if (p.text == c.text and abs(p.top - c.top) <= tolerance
-                    and abs(p.x0 - c.x0) <= tolerance):
-                continue
-            # the sort is by top within a text; check a few earlier ones of the same text too
-            dup = False
-            for q in reversed(keep[-4:]):
-                if q.text != c.text:
-                    break
-                if abs(q.top - c.top) <= tolerance and abs(q.x0 - c.x0) <= tolerance:
-                    dup = True
-                    break
-            if dup:
-                continue
-        keep.append(c)
-    return sorted(keep, key=lambda c: (c.top, c.x0))
+    for c in chars:
+        dup = False
+        for q in reversed(keep[-6:]):
+            if c.top - q.top > tolerance:
+                break
+            if q.text == c.text and abs(q.x0 - c.x0) <= tolerance:
+                dup = True
+                break
+        if not dup:
+            keep.append(c)
+    return keep
 
 
 def join_chars(chars: Sequence[Char]) -> list[str]:

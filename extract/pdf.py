@@ -27,11 +27,11 @@ from extract.errors import (
     NoTextLayer,
     NotAPDF,
 )
+from extract.fastparse import parse_page
 from extract.form import FormReader
 from extract.grid import (
     Grid,
     TextLine,
-    dedupe,
     hline_grids,
     ruled_grids,
     text_lines,
@@ -74,16 +74,13 @@ def _looks_text(head: bytes) -> bool:
     return True
 
 
-def _page_items(page_obj: Any, number: int) -> tuple[list[Grid], list[TextLine], bool]:
+def _page_items(pdf: Any, page_obj: Any, number: int) -> tuple[list[Grid], list[TextLine], bool]:
     """Tables and free text lines of one page; third value: the page is an image without text."""
-    raw_chars = page_obj.chars
+    raw_chars, edges, images = parse_page(pdf, page_obj)
     if not raw_chars:
-        return [], [], bool(page_obj.images)
-    chars = dedupe(to_chars(raw_chars))
-    if not any(m in "".join(c.text for c in chars) for m in H.PAGE_MARKERS):
-        # no 自评表 label on the page: only a continuation page can matter; it has 指标 rows
-        pass
-    hs, vs = visible_edges(page_obj.edges)
+        return [], [], images > 0
+    chars = to_chars(raw_chars)
+    hs, vs = visible_edges(edges)
     chars.sort(key=lambda c: c.cy)
     grids: list[Grid] = []
     rest = chars
@@ -94,14 +91,19 @@ def _page_items(page_obj: Any, number: int) -> tuple[list[Grid], list[TextLine],
     return grids, text_lines(number, rest), False
 
 
-def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int], dict[int, str]]:
-    """Feed every page to the reader; returns page count, image-only pages and page summaries."""
+def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int], dict[int, str], str]:
+    """Feed every page to the reader.
+
+    Returns the page count, the image-only pages, a one-line summary per page and the first
+    page's text (for the fiscal year when no table prints one).
+    """
+    first_text = ""
     image_pages: list[int] = []
     summary: dict[int, str] = {}
     pages = pdf.pages
     for number, page in enumerate(pages, start=1):
         try:
-            grids, lines, image_only = _page_items(page, number)
+            grids, lines, image_only = _page_items(pdf, page, number)
         except ExtractError:
             raise
         except Exception as exc:  # pdfminer fails lazily on a damaged content stream
@@ -111,6 +113,8 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
         if image_only:
             image_pages.append(number)
             continue
+        if number == 1:
+            first_text = "".join(ln.text for ln in lines)
         summary[number] = (
             "table without 自评表 headers" if grids else "no table"
         ) + (": " + lines[0].text[:40] if lines else "")
@@ -126,7 +130,7 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
                 reader.feed_text(number, obj.text)
             else:
                 reader.feed_row(all_rows[obj], all_rows[obj + 1:])
-    return len(pages), image_pages, summary
+    return len(pages), image_pages, summary, first_text
 
 
 def _fiscal_year(reports: list, first_text: str) -> int | None:
@@ -160,13 +164,7 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     except Exception as exc:
         raise _open_error(p, exc) from exc
     try:
-        try:
-            first_text = "".join(c["text"] for c in pdf.pages[0].chars) if pdf.pages else ""
-        except ExtractError:
-            raise
-        except Exception as exc:
-            raise _open_error(p, exc) from exc
-        count, image_pages, summary = _read_pages(p, pdf, reader)
+        count, image_pages, summary, first_text = _read_pages(p, pdf, reader)
     finally:
         pdf.close()
     reports = reader.finish()
