@@ -11,8 +11,8 @@ from extract.errors import (
     EncryptedPDF,
     ExtractError,
     NoSelfEvaluationTable,
-    NoTextLayer,
     NotAPDF,
+    NoTextLayer,
     UnknownHeader,
 )
 from extract.records import RawDocument, RawFundingRow, RawIndicator, RawReport, SkippedPage
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-def extract_file(path, **kwargs) -> RawDocument:  # noqa: D401 - thin re-export
+def extract_file(path, **kwargs) -> RawDocument:
     """Extract every 自评表 (self-evaluation table) of one PDF; see :func:`extract.pdf.extract_file`."""
     from extract.pdf import extract_file as _extract_file
 

@@ -18,7 +18,8 @@ The output is checked against pdfplumber's ``page.chars`` and ``page.edges`` in 
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage
@@ -39,10 +40,10 @@ _TOKEN = re.compile(
     rb"|(?P<aopen>\[)|(?P<aclose>\])"
     rb"|(?P<bad>.)"
     rb"|$)",
-    re.S,
+    re.DOTALL,
 )
 _INLINE_IMAGE = re.compile(rb"(?:^|[\x00\t\n\x0c\r ])BI[\x00\t\n\x0c\r /]")
-_ESC = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|(.))", re.S)
+_ESC = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|(.))", re.DOTALL)
 _ESC_CHAR = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _NAME_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 
@@ -182,7 +183,7 @@ class CharDevice(PDFPageAggregator):
         self.chars: list[tuple[str, float, float, float, float, float, bool]] = []
         self._glyphs: dict[int, tuple[Any, dict[int, tuple[str, float]]]] = {}
 
-    def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):  # noqa: D102
+    def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
         # used for vertical fonts (and by pdfminer's own paths): LTChar does the metrics
         try:
             text = font.to_unichr(cid)
@@ -194,7 +195,7 @@ class CharDevice(PDFPageAggregator):
         return item.adv
 
     def render_string_horizontal(self, seq, matrix, pos, font, fontsize, scaling, charspace,
-                                 wordspace, rise, dxscale, ncs, graphicstate):  # noqa: D102
+                                 wordspace, rise, dxscale, ncs, graphicstate):
         """pdfminer's loop, with LTChar's box arithmetic inline and glyphs cached per font."""
         x, y = pos
         a, b, c, d, e, f = matrix

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from extract import headers as H
 from extract.errors import UnknownHeader
-from extract.grid import Cell, Row
+from extract.grid import Cell, Row, split_at_strings, split_cell
 from extract.records import RawFundingRow, RawIndicator, RawReport
 
 _NULL = H.NULL_CELLS
+FAMILY_DESCRIPTION = {name: description for name, _, description in H.FAMILIES}
 
 
 def _value(text: str | None) -> str | None:
@@ -40,7 +41,7 @@ class Columns:
 
     @classmethod
     def build(cls, found: list[tuple[str, Cell]], page: int, data_rows: list[Row] | None = None,
-              left: float | None = None, right: float | None = None) -> "Columns":
+              left: float | None = None, right: float | None = None) -> Columns:
         found = sorted(found, key=lambda nc: nc[1].x0)
         names = [n for n, _ in found]
         x0 = [c.x0 for _, c in found]
@@ -72,21 +73,68 @@ class Columns:
     def left(self) -> float:
         return self.x0[0]
 
+    def cells(self, row: Row) -> list[Cell]:
+        """The row's cells; without vertical rulings, a cell running over a column boundary is
+        cut there (two texts that came too close to be told apart by their gap)."""
+        if row.ruled:
+            return row.cells
+        cuts = self.x1[:-1]
+        out: list[Cell] = []
+        for c in row.cells:
+            out.extend(split_cell(c, [x for x in cuts if c.x0 < x < c.x1]))
+        return out
+
 
 def _free_cut(a: float, b: float, rows: list[Row]) -> float:
-    """A cut between two header texts at the middle of the widest strip no data cell covers."""
+    """Where one column ends and the next begins, between two header texts at ``a`` and ``b``.
+
+    The cut goes in the middle of the *rightmost* strip no data covers: a header printed
+    left-aligned starts just after its column's left edge, and a centred one leaves the strip
+    around the edge free as well, while the data of the left column (numbers are printed
+    right-aligned) may reach close to that edge. Where a cell keeps its characters (no vertical
+    rulings), the characters count, not the cell: two texts that run into each other still
+    leave a gap between their characters.
+    """
     covered = []
     for row in rows:
         for c in row.cells:
-            if c.text and c.x1 > a and c.x0 < b:
-                covered.append((max(c.x0, a), min(c.x1, b)))
+            if not c.text or c.x1 <= a or c.x0 >= b:
+                continue
+            boxes = [(ch.x0, ch.x1) for ch in c.chars] if c.chars else [(c.x0, c.x1)]
+            for x0, x1 in boxes:
+                if x1 > a and x0 < b:
+                    covered.append((max(x0, a), min(x1, b)))
     covered.sort()
-    best, best_len, pos = (a + b) / 2, -1.0, a
-    for s, e in covered + [(b, b)]:
-        if s - pos > best_len:
-            best, best_len = (pos + s) / 2, s - pos
+    strips, pos = [], a
+    for s, e in [*covered, (b, b)]:
+        if s - pos > 0.5:
+            strips.append((pos, s))
         pos = max(pos, e)
-    return best
+    if not strips:
+        return (a + b) / 2
+    lo, hi = strips[-1]
+    return (lo + hi) / 2
+
+
+def _right_edge(header: Row, block: list[Row]) -> float:
+    """The right end of a block: its last column runs to the table's edge."""
+    return max(c.x1 for r in [header, *block] for c in r.cells)
+
+
+def _split_labels(row: Row) -> Row:
+    """Without vertical rulings a label can run into its neighbour's text
+    ("…总工会实施单位"); cut known labels and headers out of such cells, but only when the row
+    then reads as a label or header row (most of its cells known), so data text is never cut."""
+    cells: list[Cell] = []
+    for c in row.cells:
+        cells.extend(split_at_strings(c, H.KNOWN, H.FOLD))
+    if len(cells) == len(row.cells):
+        return row
+    texts = [H.norm(c.text) for c in cells if H.norm(c.text)]
+    known = sum(1 for t in texts if t in H.KNOWN)
+    if known >= 2 and known * 2 >= len(texts):
+        return Row(row.page, row.top, row.bottom, cells, row.ruled)
+    return row
 
 
 @dataclass
@@ -102,14 +150,16 @@ class _Report:
     goal_expected: list[str] = field(default_factory=list)
     goal_actual: list[str] = field(default_factory=list)
     money_unit: str = "万元"
+    family: str = ""
     notes: list[str] = field(default_factory=list)
 
     def touch(self, page: int) -> None:
         if page not in self.pages:
             self.pages.append(page)
 
-    def build(self, family: str) -> RawReport:
+    def build(self) -> RawReport:
         v = self.values
+        family = self.family or H.FAMILIES[-1][0]
         return RawReport(
             pages=tuple(sorted(self.pages)),
             project_name=v.get("project_name"),
@@ -125,7 +175,7 @@ class _Report:
             fiscal_year=self.fiscal_year,
             money_unit=self.money_unit,
             family=family,
-            notes=tuple(self.notes),
+            notes=(f"read as layout family {family}: {FAMILY_DESCRIPTION[family]}", *self.notes),
         )
 
 
@@ -147,7 +197,6 @@ class FormReader:
         self._ind: Columns | None = None
         self._level1: str | None = None
         self._level2: str | None = None
-        self._family = "mof2020"
 
     # ------------------------------------------------------------------ free text
 
@@ -164,6 +213,9 @@ class FormReader:
         if H.TITLE in n:
             self._close()
             self._sibling = False
+            m = H.YEAR_IN_TITLE.search(n)
+            if m:
+                self._year = int(m.group(1))
             return
         m = H.YEAR_LINE.match(n)
         if m and "年" in n:
@@ -174,12 +226,19 @@ class FormReader:
     # ------------------------------------------------------------------ table rows
 
     def feed_row(self, row: Row, rows_after: list[Row]) -> None:
+        if not row.ruled:
+            row = _split_labels(row)
         cells = [c for c in row.cells if H.norm(c.text)]
         if not cells:
             return
         first = H.norm(cells[0].text)
         if len(cells) == 1 and H.YEAR_LINE.match(first) and "年" in first:
             self.feed_text(row.page, cells[0].text)
+            return
+        if self._state != "goal" and all(H.norm(c.text) in H.BANNERS for c in cells):
+            m = H.FUNDING_BLOCK_LABEL.match(first)
+            if self._cur is not None and m and (m.group(1) or m.group(2)):
+                self._cur.money_unit = m.group(1) or m.group(2)
             return
         label = H.LABELS.get(first)
         if self._sibling:
@@ -198,7 +257,7 @@ class FormReader:
             return
         if self._funding_header(row, rows_after):
             return
-        if self._goal_header(row, label):
+        if self._goal_header(row, label, rows_after):
             return
         if self._indicator_header(row, rows_after):
             return
@@ -230,7 +289,7 @@ class FormReader:
 
     def _close(self) -> None:
         if self._cur is not None:
-            self.reports.append(self._cur.build(self._family))
+            self.reports.append(self._cur.build())
             self.used_pages.update(self._cur.pages)
         self._cur = None
         self._state = None
@@ -269,6 +328,15 @@ class FormReader:
                 found.append((name, c))
         return found, unknown
 
+    def _family(self, headers: list[Cell]) -> None:
+        """Name the layout family from a block's header cells (the first family that matches);
+        a report with no marked header is of the last, default family."""
+        printed = {H.norm(c.text) for c in headers}
+        for family, markers, _ in H.FAMILIES:
+            if markers & printed and self._cur is not None:
+                self._cur.family = family
+                return
+
     def _unknown(self, row: Row, cell: Cell, block: str) -> UnknownHeader:
         project = self._cur.values.get("project_name") if self._cur else None
         return UnknownHeader(
@@ -301,8 +369,9 @@ class FormReader:
         if missing:
             raise UnknownHeader(self.file, f"funding block without column(s) {sorted(missing)}",
                                 page=row.page, project=self._cur.values.get("project_name"))
+        self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=("goal_block", "goal_expected"))
-        self._funding = Columns.build(found, row.page, block)
+        self._funding = Columns.build(found, row.page, block, right=_right_edge(row, block))
         self._funding_label = (label.x0, label.x1) if label is not None else None
         self._state = "funding"
         self._cur.touch(row.page)
@@ -312,7 +381,7 @@ class FormReader:
         out = []
         for r in rows_after:
             cells = [c for c in r.cells if H.norm(c.text)]
-            if cells and H.LABELS.get(H.norm(cells[0].text)) in stop + ("project_name", "total"):
+            if cells and H.LABELS.get(H.norm(cells[0].text)) in (*stop, "project_name", "total"):
                 break
             out.append(r)
         return out
@@ -322,7 +391,7 @@ class FormReader:
         assert cols is not None and self._cur is not None
         vals: dict[str, list[str]] = {}
         source: list[str] = []
-        for c in row.cells:
+        for c in cols.cells(row):
             n = H.norm(c.text)
             if not n:
                 continue
@@ -352,9 +421,20 @@ class FormReader:
             source="".join(source), budget_initial=get("budget_initial"),
             budget_full_year=get("budget_full_year"), executed=get("executed"),
             weight=get("weight"), execution_rate=get("execution_rate"), score=get("score"),
-            page=row.page))
+            page=row.page, reason=get("reason") if "reason" in cols.names else None))
 
-    def _goal_header(self, row: Row, label: str | None) -> bool:
+    def _rows_before_header(self, rows_after: list[Row]) -> list[Row]:
+        """The goal text rows: up to the indicator header (or the next report)."""
+        out = []
+        for r in rows_after:
+            names = {H.INDICATORS.lookup(c.text) for c in r.cells} - {None}
+            first = next((H.norm(c.text) for c in r.cells if H.norm(c.text)), "")
+            if len(names) >= 3 or H.LABELS.get(first) == "project_name":
+                break
+            out.append(r)
+        return out
+
+    def _goal_header(self, row: Row, label: str | None, rows_after: list[Row]) -> bool:
         heads = [(H.LABELS.get(H.norm(c.text)), c) for c in row.cells]
         goal = [(k, c) for k, c in heads if k in ("goal_expected", "goal_actual")]
         if label != "goal_block" and not goal:
@@ -363,7 +443,21 @@ class FormReader:
         self._cur.touch(row.page)
         self._state = "goal"
         if goal:
-            self._goal = Columns.build(goal, row.page, None)
+            texts = [c for c in row.cells if H.norm(c.text) and H.LABELS.get(H.norm(c.text))
+                     not in ("goal_block", "goal_expected", "goal_actual")]
+            if texts:  # "预期目标 | text" rows, one under the other: label and value
+                key = None
+                for c in row.cells:
+                    k = H.LABELS.get(H.norm(c.text))
+                    if k in ("goal_expected", "goal_actual"):
+                        key = k
+                    elif key and H.norm(c.text) and k != "goal_block":
+                        (self._cur.goal_expected if key == "goal_expected"
+                         else self._cur.goal_actual).append(c.text.strip())
+                self._goal = None
+                return True
+            block = self._rows_before_header(rows_after)
+            self._goal = Columns.build(goal, row.page, block, right=_right_edge(row, block))
             return True
         # a single goal text beside the 年度总体目标 label, no 预期/实际 split
         text = self._after_label(row, row.cells[0] if row.cells else Cell(0, 0, 0, 0))
@@ -379,7 +473,7 @@ class FormReader:
         assert cur is not None
         cur.touch(row.page)
         cols = self._goal
-        for c in row.cells:
+        for c in (cols.cells(row) if cols is not None else row.cells):
             if not H.norm(c.text):
                 continue
             if H.LABELS.get(H.norm(c.text)) == "goal_block":
@@ -405,10 +499,10 @@ class FormReader:
         if missing:
             raise UnknownHeader(self.file, f"indicator block without column(s) {sorted(missing)}",
                                 page=row.page, project=self._cur.values.get("project_name"))
+        self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=())
-        left = min(c.x0 for r in [row, *block] for c in r.cells) if block else None
-        right = max(c.x1 for r in [row, *block] for c in r.cells) if block else None
-        self._ind = Columns.build(found, row.page, block, left, right)
+        left = min(c.x0 for r in [row, *block] for c in r.cells)
+        self._ind = Columns.build(found, row.page, block, left, _right_edge(row, block))
         self._state = "indicators"
         self._cur.touch(row.page)
         if self._cur.indicators:  # a header repeated on a continuation page
@@ -419,7 +513,7 @@ class FormReader:
 
     def _map(self, row: Row, cols: Columns) -> dict[str, str]:
         out: dict[str, list[str]] = {}
-        for c in row.cells:
+        for c in cols.cells(row):
             if not H.norm(c.text):
                 name = cols.assign(c)
                 if name is not None:
@@ -460,6 +554,11 @@ class FormReader:
         cur = self._cur
         assert cur is not None
         cur.touch(row.page)
+        grade_at = next((c for c in row.cells if H.LABELS.get(H.norm(c.text)) == "grade"), None)
+        if grade_at is not None:  # 总分 … 评分等级 … on one row
+            cur.values["grade"] = _value(self._after_label(row, grade_at))
+            row = Row(row.page, row.top, row.bottom,
+                      [c for c in row.cells if c.x1 <= grade_at.x0 + 1], row.ruled)
         if self._ind is not None:
             vals = self._map(row, self._ind)
             cur.values["total_weight"] = _value(vals.get("weight", ""))
@@ -469,6 +568,8 @@ class FormReader:
             cur.values["total_weight"] = nums[0] if nums else None
             cur.values["total_score"] = nums[1] if len(nums) > 1 else None
         self._state = "closing"
+        if grade_at is not None:
+            self._close()
 
     def finish(self) -> list[RawReport]:
         self._close()

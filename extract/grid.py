@@ -18,8 +18,10 @@ Characters are assigned to cells in one pass over the characters sorted by their
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from itertools import pairwise
+from typing import Any
 
 from pdfplumber.table import TableFinder
 
@@ -34,7 +36,9 @@ TABLE_SETTINGS: dict[str, Any] = {
 }
 
 #: a text gap wider than this share of the font size splits two cells in a horizontal-only table
-CELL_GAP_EM = 0.9
+CELL_GAP_EM = 0.6
+#: the smallest gap (share of the font size) that can separate two cells' texts at a known label
+MIN_CELL_GAP_EM = 0.2
 #: an edge shorter than this (points) is decoration, not a ruling
 MIN_RULING = 3.0
 
@@ -66,6 +70,8 @@ class Cell:
     text: str = ""
     #: lines of text as placed (before joining); kept for diagnostics
     lines: list[str] = field(default_factory=list)
+    #: the characters, kept where no vertical ruling bounds the cell (so a reader may split it)
+    chars: list[Char] = field(default_factory=list)
 
     @property
     def cx(self) -> float:
@@ -78,6 +84,7 @@ class Row:
     top: float
     bottom: float
     cells: list[Cell]  # left to right; positions covered by a merged cell are absent
+    ruled: bool = True  # False: no vertical rulings, cells were cut at text gaps
 
 
 @dataclass(slots=True)
@@ -102,10 +109,16 @@ class TextLine:
 
 
 def to_chars(raw: Iterable[tuple]) -> list[Char]:
-    """Upright characters ``(text, x0, x1, top, bottom, size, upright)`` → records, in reading
-    order, without the copies printed over themselves to fake bold (same text within 1 pt)."""
+    """Characters ``(text, x0, x1, top, bottom, size, upright)`` → records in reading order.
+
+    Keeps the characters of the page's main orientation (rotated stamps and watermarks go),
+    without the copies printed over themselves to fake bold (same text within 1 pt).
+    """
+    raw = [r for r in raw if r[0]]
+    # a page turned by /Rotate has all its text "not upright": keep the page's own orientation
+    upright = sum(1 for r in raw if r[6]) * 2 >= len(raw)
     chars = [Char(t, x0, x1, top, bottom, size or 10.0)
-             for t, x0, x1, top, bottom, size, up in raw if up and t]
+             for t, x0, x1, top, bottom, size, up in raw if up == upright]
     chars.sort(key=lambda c: (c.top, c.x0))
     return dedupe(chars)
 
@@ -143,7 +156,7 @@ def join_chars(chars: Sequence[Char]) -> list[str]:
     for ln in lines:
         ln.sort(key=lambda c: c.x0)
         parts = [ln[0].text]
-        for a, b in zip(ln, ln[1:]):
+        for a, b in pairwise(ln):
             gap = b.x0 - a.x1
             if (gap > 0.5 * b.size and a.text.isascii() and b.text.isascii()
                     and a.text != " " and b.text != " "):
@@ -264,6 +277,67 @@ def ruled_grids(page_obj: Any, page: int, hs: list[dict], vs: list[dict],
     return grids, rest
 
 
+def cell_of(chars: list[Char], top: float, bottom: float) -> Cell:
+    """A cell bounded by its own characters (horizontal-only tables)."""
+    cell = Cell(min(c.x0 for c in chars), max(c.x1 for c in chars), top, bottom)
+    cell.lines = join_chars(chars)
+    cell.text = "".join(cell.lines)
+    cell.chars = list(chars)
+    return cell
+
+
+def split_cell(cell: Cell, cuts: list[float]) -> list[Cell]:
+    """Cut a cell of a horizontal-only table at x positions (characters go by their centre)."""
+    if not cell.chars or not cuts:
+        return [cell]
+    parts: dict[int, list[Char]] = {}
+    for ch in cell.chars:
+        parts.setdefault(bisect.bisect_right(cuts, ch.cx), []).append(ch)
+    if len(parts) == 1:
+        return [cell]
+    return [cell_of(parts[k], cell.top, cell.bottom) for k in sorted(parts)]
+
+
+def split_at_strings(cell: Cell, strings: tuple[str, ...], fold: dict[int, str]) -> list[Cell]:
+    """Cut a horizontal-only cell before and after each occurrence of one of ``strings`` on a
+    printed line (white space ignored, characters mapped through the ``fold`` table), where
+    text stands on both sides of the cut."""
+    if not cell.chars:
+        return [cell]
+    ordered = sorted(cell.chars, key=lambda c: c.cy)
+    lines: list[list[Char]] = [[ordered[0]]]
+    for c in ordered[1:]:
+        if abs(c.cy - lines[-1][-1].cy) > 0.5 * max(c.size, 1.0):
+            lines.append([c])
+        else:
+            lines[-1].append(c)
+    cuts: set[float] = set()
+
+    def cut(a: Char, b: Char) -> None:
+        # only where the two texts stand apart: never inside one cell's run of characters
+        if b.x0 - a.x1 >= MIN_CELL_GAP_EM * max(a.size, b.size):
+            cuts.add((a.x1 + b.x0) / 2)
+
+    for printed in lines:
+        ln = sorted((c for c in printed if not c.text.isspace()), key=lambda c: c.x0)
+        text = "".join(c.text.translate(fold) for c in ln)
+        if len(text) != len(ln):  # a ligature or multi-character glyph: leave the cell as is
+            continue
+        i = 0
+        while i < len(text):
+            hit = next((s for s in strings if text.startswith(s, i)), None)
+            if hit is None:
+                i += 1
+                continue
+            j = i + len(hit)
+            if i > 0:
+                cut(ln[i - 1], ln[i])
+            if j < len(text):
+                cut(ln[j - 1], ln[j])
+            i = j
+    return split_cell(cell, sorted(cuts))
+
+
 def _merge_segments(hs: list[dict], y_tol: float = 1.5, x_gap: float = 2.0) -> list[tuple[float, list[tuple[float, float]]]]:
     """Horizontal edges → [(y, [(x0, x1), …])] with collinear pieces joined."""
     by_y: list[tuple[float, list[tuple[float, float]]]] = []
@@ -293,12 +367,19 @@ def _covered(segs: list[tuple[float, float]], x0: float, x1: float) -> bool:
     return cover >= 0.5 * width
 
 
-def _split_line(line: list[Char]) -> list[list[Char]]:
-    """One printed line of a band → pieces separated by clear gaps."""
+def _split_line(line: list[Char], stops: list[float]) -> list[list[Char]]:
+    """One printed line of a band → pieces separated by clear gaps, or by a smaller gap where a
+    ruling ends (``stops``: the line ends next to a merged cell mark a column edge)."""
     line.sort(key=lambda c: c.x0)
     pieces = [[line[0]]]
-    for a, b in zip(line, line[1:]):
-        if b.x0 - a.x1 > CELL_GAP_EM * max(a.size, b.size):
+    for a, b in pairwise(line):
+        gap = b.x0 - a.x1
+        size = max(a.size, b.size)
+        at_stop = False
+        if gap >= MIN_CELL_GAP_EM * size:
+            i = bisect.bisect_left(stops, a.x1 - 1.0)
+            at_stop = i < len(stops) and stops[i] <= b.x0 + 1.0
+        if gap > CELL_GAP_EM * size or at_stop:
             pieces.append([b])
         else:
             pieces[-1].append(b)
@@ -316,6 +397,7 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
     inside = [c for c in chars if top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2]
     rest = [c for c in chars if not (top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2)]
     ys = [y for y, _ in lines]
+    stops = sorted({x for _, segs in lines for seg in segs for x in seg} - {x0, x1})
     # characters → bands → printed lines → pieces
     band_chars: list[list[Char]] = [[] for _ in range(len(ys) - 1)]
     for c in inside:
@@ -335,7 +417,7 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
             else:
                 printed.append([c])
         for ln in printed:
-            for piece in _split_line(ln):
+            for piece in _split_line(ln, stops):
                 a, b = piece[0].x0, piece[-1].x1
                 hit = [k for k, (s0, s1) in enumerate(spans) if a < s1 - 0.5 and b > s0 + 0.5]
                 if hit:
@@ -379,10 +461,7 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
     for i, chunks in enumerate(band_chunks):
         cells = []
         for ch in chunks:
-            cell = Cell(min(c.x0 for c in ch), max(c.x1 for c in ch), ys[i], ys[i + 1])
-            cell.lines = join_chars(ch)
-            cell.text = "".join(cell.lines)
-            cells.append(cell)
+            cells.append(cell_of(ch, ys[i], ys[i + 1]))
         cells.sort(key=lambda c: c.x0)
-        rows.append(Row(page, ys[i], ys[i + 1], cells))
+        rows.append(Row(page, ys[i], ys[i + 1], cells, ruled=False))
     return [Grid(page, x0, x1, top, bottom, rows, ruled=False)], rest

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%", "　": ""})
+#: full-width → ASCII for matching (one character to one, so positions are kept)
+FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%"})
 _SPACE = re.compile(r"\s+")
 
 
@@ -19,7 +20,7 @@ def norm(text: str | None) -> str:
     """Normalize cell text for matching only (the printed text is kept elsewhere)."""
     if not text:
         return ""
-    return _SPACE.sub("", text.translate(_FOLD))
+    return _SPACE.sub("", text.translate(FOLD))
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ FUNDING = ColumnVocabulary(
         "weight": ("分数", "分值", "权重"),
         "execution_rate": ("执行率(%)", "执行率", "预算执行率", "预算执行率(%)"),
         "score": ("得分",),
+        "reason": ("原因", "偏差原因", "未完成原因"),
     },
     anchors=frozenset({"budget_initial", "budget_full_year", "executed"}),
     required=frozenset({"budget_full_year", "executed"}),
@@ -119,9 +121,34 @@ SIBLING_TITLES: dict[str, str] = {
 
 #: "(2023年度)" printed above the table, sometimes as its first row
 YEAR_LINE = re.compile(r"^[(（]?\s*(\d{4})\s*年度?\s*[)）]?$")
+#: the year inside a title line: "财政项目支出绩效自评表（2023年度）"
+YEAR_IN_TITLE = re.compile(r"(\d{4})\s*年度")
+
+#: layout families, recognised from the header cells a table uses (first match wins);
+#: (family, headers any of which marks it, description)
+FAMILIES: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("sichuan", frozenset({"指标性质", "调整后预算数", "预算执行数", "未完成原因分析"}),
+     "Sichuan 部门预算项目支出绩效自评表: operator, value and unit in columns of their own"),
+    ("mof2020", frozenset(), "Ministry of Finance 2020 template (财预〔2020〕10号)"),
+)
+
+#: rows holding only these block labels carry no data (a 绩效指标 banner above the header)
+BANNERS = frozenset({"绩效指标", "年度绩效指标", "项目资金", "项目资金(万元)", "项目资金(元)"})
 
 #: text that marks a page as a candidate 自评表 page (cheap test before building tables)
 PAGE_MARKERS = ("项目名称", "一级指标", "三级指标", "评分等级", "年度指标值", "自评表")
 
 #: printed dash for "not applicable"
 NULL_CELLS = frozenset({"-", "—", "－", "–"})
+
+
+def known_strings() -> tuple[str, ...]:
+    """Every printed label and header, longest first (to cut run-together cells apart)."""
+    forms: set[str] = set(LABELS) | set(BANNERS)
+    for vocab in (FUNDING, INDICATORS):
+        for names in vocab.columns.values():
+            forms.update(names)
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+KNOWN = known_strings()

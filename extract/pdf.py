@@ -17,15 +17,14 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extract import headers as H
 from extract.errors import (
     CorruptPDF,
     EmptyFile,
     EncryptedPDF,
     ExtractError,
     NoSelfEvaluationTable,
-    NoTextLayer,
     NotAPDF,
+    NoTextLayer,
 )
 from extract.fastparse import parse_page
 from extract.form import FormReader
@@ -74,21 +73,36 @@ def _looks_text(head: bytes) -> bool:
     return True
 
 
-def _page_items(pdf: Any, page_obj: Any, number: int) -> tuple[list[Grid], list[TextLine], bool]:
-    """Tables and free text lines of one page; third value: the page is an image without text."""
-    raw_chars, edges, images = parse_page(pdf, page_obj)
-    if not raw_chars:
-        return [], [], images > 0
+def page_layout(number: int, raw_chars: list[tuple], edges: list[dict[str, Any]],
+                table_page: Any) -> tuple[list[Grid], list[TextLine]]:
+    """Characters and edges of one page → its tables (rows of cells) and its free text lines.
+
+    ``table_page`` is what pdfplumber's table finder takes as the page (only its ``bbox`` is
+    read with explicit edges).
+    """
     chars = to_chars(raw_chars)
     hs, vs = visible_edges(edges)
     chars.sort(key=lambda c: c.cy)
     grids: list[Grid] = []
     rest = chars
     if vs:
-        grids, rest = ruled_grids(page_obj, number, hs, vs, chars)
+        grids, rest = ruled_grids(table_page, number, hs, vs, chars)
     elif hs:
         grids, rest = hline_grids(number, hs, chars)
-    return grids, text_lines(number, rest), False
+    return grids, text_lines(number, rest)
+
+
+def feed_page(reader: FormReader, grids: list[Grid], lines: list[TextLine]) -> None:
+    """Give the reader a page's text lines and table rows in reading order (top to bottom)."""
+    items: list[tuple[float, int, Any]] = [(ln.top, 0, ln) for ln in lines]
+    rows = [row for g in grids for row in g.rows]
+    items.extend((row.top, 1, i) for i, row in enumerate(rows))
+    items.sort(key=lambda t: (t[0], t[1]))
+    for _, kind, obj in items:
+        if kind == 0:
+            reader.feed_text(obj.page, obj.text)
+        else:
+            reader.feed_row(rows[obj], rows[obj + 1:])
 
 
 def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int], dict[int, str], str]:
@@ -103,33 +117,23 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
     pages = pdf.pages
     for number, page in enumerate(pages, start=1):
         try:
-            grids, lines, image_only = _page_items(pdf, page, number)
-        except ExtractError:
-            raise
+            raw_chars, edges, images = parse_page(pdf, page)
         except Exception as exc:  # pdfminer fails lazily on a damaged content stream
             raise _open_error(path, exc) from exc
         finally:
             page.close()
-        if image_only:
-            image_pages.append(number)
+        if not raw_chars:
+            if images:
+                image_pages.append(number)
+            summary[number] = "no text"
             continue
+        grids, lines = page_layout(number, raw_chars, edges, page)
         if number == 1:
             first_text = "".join(ln.text for ln in lines)
         summary[number] = (
             "table without 自评表 headers" if grids else "no table"
         ) + (": " + lines[0].text[:40] if lines else "")
-        items: list[tuple[float, int, Any]] = [(ln.top, 0, ln) for ln in lines]
-        all_rows = []
-        for g in grids:
-            all_rows.extend(g.rows)
-        for i, row in enumerate(all_rows):
-            items.append((row.top, 1, i))
-        items.sort(key=lambda t: (t[0], t[1]))
-        for _, kind, obj in items:
-            if kind == 0:
-                reader.feed_text(number, obj.text)
-            else:
-                reader.feed_row(all_rows[obj], all_rows[obj + 1:])
+        feed_page(reader, grids, lines)
     return len(pages), image_pages, summary, first_text
 
 

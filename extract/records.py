@@ -27,6 +27,8 @@ class RawFundingRow:
     execution_rate: str | None  # 执行率(%)
     score: str | None  # 得分
     page: int = 0  # 1-based PDF page
+    #: 原因 (reason for under-execution) where the block has that column (Sichuan), else None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,8 @@ class RawReport:
             "supervising_department": self.supervising_department,
             "implementing_unit": self.implementing_unit,
             "funding": [
-                {k: v for k, v in asdict(f).items() if k != "page"} for f in self.funding
+                {k: v for k, v in asdict(f).items()
+                 if k != "page" and not (k == "reason" and v is None)} for f in self.funding
             ],
             "goal_expected": self.goal_expected,
             "goal_actual": self.goal_actual,

@@ -1,0 +1,81 @@
+"""Unreadable input: a typed error of one family, and exit 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extract import (
+    CorruptPDF,
+    EmptyFile,
+    EncryptedPDF,
+    ExtractError,
+    NoSelfEvaluationTable,
+    NotAPDF,
+    NoTextLayer,
+    extract_file,
+)
+from tests.conftest import CORPUS, MALFORMED, ROOT
+
+CASES = [
+    ("empty.pdf", EmptyFile, "zero-byte"),
+    ("encrypted.pdf", EncryptedPDF, "password"),
+    ("truncated.pdf", CorruptPDF, "truncated"),
+    ("not-a-pdf.pdf", NotAPDF, "not a PDF"),
+    ("scanned-no-text.pdf", NoTextLayer, "no text layer: needs OCR"),
+]
+
+
+@pytest.mark.parametrize("name,kind,words", CASES, ids=[c[0] for c in CASES])
+def test_typed_error(name, kind, words):
+    with pytest.raises(kind) as info:
+        extract_file(MALFORMED / name)
+    assert isinstance(info.value, ExtractError)
+    msg = str(info.value)
+    assert name in msg and words in msg and "\n" not in msg
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flows.cli", "extract", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("name,kind,words", CASES, ids=[c[0] for c in CASES])
+def test_cli_exit_2_one_line_no_traceback(name, kind, words):
+    r = _cli(str(MALFORMED / name))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert name in lines[0] and words in lines[0] and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_no_self_evaluation_table(tmp_path: Path):
+    # a real PDF whose pages are a cover, prose and another financial table: pages 1–3 only
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(CORPUS / "minhang-zonggonghui-2023.pdf"))
+    out = pdfium.PdfDocument.new()
+    out.import_pages(src, [0, 1, 2])
+    path = tmp_path / "front-pages-only.pdf"
+    out.save(str(path))
+    with pytest.raises(NoSelfEvaluationTable) as info:
+        extract_file(path)
+    assert "no 财政项目支出绩效自评表" in str(info.value)
+    r = _cli(str(path))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_prints_truth_shaped_json():
+    import json
+
+    r = _cli(str(MALFORMED / "missing-grade.pdf"))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert set(doc) >= {"file", "fiscal_year", "reports"}
+    rep = doc["reports"][0]
+    assert rep["grade"] is None and rep["project_name"] == "退管会工作"
+    assert rep["funding"][1]["weight"] is None  # printed "-"
