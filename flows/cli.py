@@ -74,6 +74,81 @@ def extract(
         raise typer.Exit(EXIT_UNREADABLE)
 
 
+@app.command()
+def check(
+    files: list[Path] = typer.Argument(..., help="PDF file(s), or folders of PDFs"),
+    rules: str | None = typer.Option(
+        None, "--rules", help="scoring rule set (default: $JIXIAO_RULES, else shanghai)"),
+    as_json: bool = typer.Option(False, "--json", help="findings as JSON lines"),
+) -> None:
+    """Extract and check reports against the scoring rules, without a warehouse.
+
+    Prints, per report, the printed and the recomputed total and grade, every finding
+    (data-quality issue) with both numbers, and what the identity matching across years did
+    (renamed, new and unmatched projects). Exit 2 if a file cannot be read.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from extract import ExtractError, extract_file
+    from flows.config import Settings
+    from transform import load_overrides, transform_documents
+    from transform.scoring import RULE_SETS
+
+    rule_set = rules or Settings.load().rules
+    if rule_set not in RULE_SETS:
+        typer.echo(f"jixiao check: unknown rule set {rule_set!r}; known: {', '.join(RULE_SETS)}",
+                   err=True)
+        raise typer.Exit(1)
+    docs, failed = [], 0
+    for path in _pdfs(files):
+        try:
+            docs.append(extract_file(path))
+        except ExtractError as exc:
+            typer.echo(f"jixiao check: {exc}", err=True)
+            failed += 1
+    out, identity = transform_documents(docs, rules=rule_set, overrides=load_overrides())
+    findings = [f for d in out for r in d.reports for f in r.findings]
+    if as_json:
+        import dataclasses
+
+        for f in findings:
+            sys.stdout.write(json.dumps(dataclasses.asdict(f), ensure_ascii=False) + "\n")
+        raise typer.Exit(2 if failed else 0)
+    console = Console(width=150)
+    table = Table(title=f"自评表 checked by rule set {rule_set}")
+    for col in ("file", "year", "project 项目", "总分 printed", "recomputed", "等级", "expected",
+                "findings"):
+        table.add_column(col)
+    for d in out:
+        for r in d.reports:
+            e = r.evaluation
+            table.add_row(d.file, str(e.fiscal_year or ""), r.project.project_name,
+                          str(e.total_score or ""), str(e.recomputed_score or ""),
+                          e.grade or "", e.expected_grade or "", str(len(r.findings)))
+    console.print(table)
+    from rich.markup import escape
+
+    for f in findings:
+        console.print(f"[{'red' if f.severity == 'error' else 'yellow'}]{f.severity}[/] "
+                      f"{escape(f.one_line())}", highlight=False)
+    console.print(f"{len(findings)} finding(s) in {sum(len(d.reports) for d in out)} report(s)")
+    if identity.renamed_projects:
+        console.print("renamed 更名: " + "; ".join(
+            " → ".join(f"{n} ({y})" for y, n in p.aliases) for p in identity.renamed_projects))
+    for label, group in (("new 新增", identity.new_projects),
+                         ("unmatched 仅出现一年", identity.unmatched_projects),
+                         ("discontinued 停止", identity.discontinued_projects)):
+        if group:
+            console.print(f"{label}: " + ", ".join(
+                f"{p.latest_name} ({','.join(map(str, p.years))})" for p in group))
+    for m in identity.fuzzy_matches:
+        console.print(f"fuzzy match 模糊匹配 ({m.score:.0f}): {m.name_a} ≈ {m.name_b} "
+                      "(add a row to transform/identity_overrides.csv if wrong)")
+    if failed:
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
 def _print_summary(docs: list) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -1,0 +1,43 @@
+"""docs/target-grammar.md: every example row says what the parser does."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from transform.targets import parse_actual, parse_target
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "target-grammar.md"
+
+
+def _example_rows():
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("**Examples**", 1)[1]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows.append(cells)
+    return rows
+
+
+def test_doc_has_examples_of_every_kind():
+    rows = _example_rows()
+    assert len(rows) >= 40
+    assert {r[2] for r in rows} == {"numeric", "range", "qualitative", "period", "unparsed"}
+
+
+def test_doc_examples_match_the_parser():
+    for printed, role, kind, op, low, high, unit, norm, note in _example_rows():
+        text = printed.strip("`")
+        p = parse_target(text) if role == "target" else parse_actual(text)
+        assert p.kind == kind, printed
+        assert (p.operator or "") == op, printed
+        assert p.low == (Decimal(low) if low else None), printed
+        assert p.high == (Decimal(high) if high else None), printed
+        assert (p.unit or "") == unit, printed
+        assert (p.unit_norm or "") == norm, printed
+        if kind == "unparsed":
+            assert p.reason == note, printed
+        if p.verdict:
+            assert p.verdict == note, printed
