@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
+import pdfplumber.page
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdftypes import PDFStream
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.errors import (
@@ -105,6 +109,32 @@ def feed_page(reader: FormReader, grids: list[Grid], lines: list[TextLine]) -> N
             reader.feed_row(rows[obj], rows[obj + 1:])
 
 
+def _iter_pages(pdf: Any) -> Iterator[pdfplumber.page.Page]:
+    """The pages one at a time (``pdf.pages`` would keep every page, and its parsed content,
+    alive until the file is closed)."""
+    pages = PDFPage.create_pages(pdf.doc)
+    number = 0
+    while True:
+        try:
+            page_obj = next(pages)
+        except StopIteration:
+            return
+        number += 1
+        yield pdfplumber.page.Page(pdf, page_obj, page_number=number)
+
+
+def _release(pdf: Any, page: Any) -> None:
+    """Forget a page's decoded content streams once it has been read (memory stays flat)."""
+    page.close()
+    cache = getattr(pdf.doc, "_cached_objs", None)
+    for ref in page.page_obj.contents or ():
+        objid = getattr(ref, "objid", None)
+        stream = cache.pop(objid, None) if cache is not None and objid is not None else None
+        for s in (ref, stream):
+            if isinstance(s, PDFStream):
+                s.data = None
+
+
 def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int], dict[int, str], str]:
     """Feed every page to the reader.
 
@@ -114,14 +144,14 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
     first_text = ""
     image_pages: list[int] = []
     summary: dict[int, str] = {}
-    pages = pdf.pages
-    for number, page in enumerate(pages, start=1):
+    number = 0
+    for number, page in enumerate(_iter_pages(pdf), start=1):
         try:
             raw_chars, edges, images = parse_page(pdf, page)
         except Exception as exc:  # pdfminer fails lazily on a damaged content stream
             raise _open_error(path, exc) from exc
         finally:
-            page.close()
+            _release(pdf, page)
         if not raw_chars:
             if images:
                 image_pages.append(number)
@@ -134,7 +164,7 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
             "table without 自评表 headers" if grids else "no table"
         ) + (": " + lines[0].text[:40] if lines else "")
         feed_page(reader, grids, lines)
-    return len(pages), image_pages, summary, first_text
+    return number, image_pages, summary, first_text
 
 
 def _fiscal_year(reports: list, first_text: str) -> int | None:
