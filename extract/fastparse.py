@@ -176,7 +176,11 @@ class FastInterpreter(PDFPageInterpreter):
 
 
 class CharDevice(PDFPageAggregator):
-    """Characters as tuples ``(text, x0, y0, x1, y1, size, upright)``; paths kept as layout."""
+    """Characters as tuples ``(text, x0, y0, x1, y1, size, upright, turn)``; paths kept as layout.
+
+    ``turn`` is the direction of the text's baseline on the page, counter-clockwise in degrees
+    (0, 90, 180 or 270): 90 for a table printed sideways, reading bottom to top.
+    """
 
     def __init__(self, rsrcmgr: Any, pageno: int) -> None:
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
@@ -191,7 +195,8 @@ class CharDevice(PDFPageAggregator):
             text = self.handle_undefined_char(font, cid)
         item = LTChar(matrix, font, fontsize, scaling, rise, text, font.char_width(cid),
                       font.char_disp(cid), ncs, graphicstate)
-        self.chars.append((text, item.x0, item.y0, item.x1, item.y1, item.size, item.upright))
+        self.chars.append((text, item.x0, item.y0, item.x1, item.y1, item.size, item.upright,
+                           _turn(matrix)))
         return item.adv
 
     def render_string_horizontal(self, seq, matrix, pos, font, fontsize, scaling, charspace,
@@ -200,6 +205,7 @@ class CharDevice(PDFPageAggregator):
         x, y = pos
         a, b, c, d, e, f = matrix
         upright = a * d * scaling > 0 and b * c <= 0
+        turn = _turn(matrix)
         glyphs = self._glyphs.get(id(font))
         if glyphs is None or glyphs[0] is not font:
             glyphs = self._glyphs[id(font)] = (font, {})
@@ -232,12 +238,20 @@ class CharDevice(PDFPageAggregator):
                     ys = (b * 0 + d * lo + tf, b * adv + d * lo + tf,
                           b * adv + d * hi + tf, b * 0 + d * hi + tf)
                     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-                    out((g[0], x0, y0, x1, y1, y1 - y0, upright))
+                    out((g[0], x0, y0, x1, y1, y1 - y0, upright, turn))
                     x += adv
                     if cid == 32 and wordspace:
                         x += wordspace
                     needcharspace = True
         return (x, y)
+
+
+def _turn(matrix: tuple) -> int:
+    """Direction of the baseline (the text matrix's x axis), counter-clockwise: 0/90/180/270."""
+    a, b = matrix[0], matrix[1]
+    if abs(a) >= abs(b):
+        return 0 if a >= 0 else 180
+    return 90 if b > 0 else 270
 
 
 def _flatten(container: LTContainer, out: list) -> None:
@@ -251,8 +265,8 @@ def _flatten(container: LTContainer, out: list) -> None:
 def parse_page(pdf: Any, page: Any) -> tuple[list[tuple], list[dict[str, Any]], int]:
     """One pdfplumber page → (chars, edges, number of images), pdfplumber's coordinates.
 
-    ``chars`` are tuples ``(text, x0, x1, top, bottom, size, upright)`` with the values of
-    pdfplumber's ``page.chars``; ``edges`` are pdfplumber edge dicts of the page's lines,
+    ``chars`` are tuples ``(text, x0, x1, top, bottom, size, upright, turn)`` with the values
+    of pdfplumber's ``page.chars`` (``turn``: see :class:`CharDevice`); ``edges`` are pdfplumber edge dicts of the page's lines,
     rectangles and curves.
     """
     device = CharDevice(pdf.rsrcmgr, page.page_number)
@@ -262,8 +276,8 @@ def parse_page(pdf: Any, page: Any) -> tuple[list[tuple], list[dict[str, Any]], 
     height = page.height
     mb_x0, mb_top = page.mediabox[:2]
     chars = [
-        (t, x0 + mb_x0, x1 + mb_x0, height - y1 + mb_top, height - y0 + mb_top, size, up)
-        for t, x0, y0, x1, y1, size, up in device.chars
+        (t, x0 + mb_x0, x1 + mb_x0, height - y1 + mb_top, height - y0 + mb_top, size, up, turn)
+        for t, x0, y0, x1, y1, size, up, turn in device.chars
     ]
     objs: list = []
     _flatten(layout, objs)

@@ -109,18 +109,62 @@ class TextLine:
 
 
 def to_chars(raw: Iterable[tuple]) -> list[Char]:
-    """Characters ``(text, x0, x1, top, bottom, size, upright)`` → records in reading order.
+    """Characters ``(text, x0, x1, top, bottom, size, upright, turn)`` → records in reading
+    order, the page turned upright first (:func:`turn_upright`).
 
-    Keeps the characters of the page's main orientation (rotated stamps and watermarks go),
+    Keeps the characters of the page's main direction (rotated stamps and watermarks go),
     without the copies printed over themselves to fake bold (same text within 1 pt).
     """
-    raw = [r for r in raw if r[0]]
-    # a page turned by /Rotate has all its text "not upright": keep the page's own orientation
-    upright = sum(1 for r in raw if r[6]) * 2 >= len(raw)
-    chars = [Char(t, x0, x1, top, bottom, size or 10.0)
-             for t, x0, x1, top, bottom, size, up in raw if up == upright]
+    chars = [Char(r[0], r[1], r[2], r[3], r[4], r[5] or 10.0) for r in raw if r[0]]
     chars.sort(key=lambda c: (c.top, c.x0))
     return dedupe(chars)
+
+
+def main_turn(raw: Sequence[tuple]) -> int:
+    """The direction most of a page's text runs in (0 = upright; see fastparse)."""
+    counts: dict[int, int] = {}
+    for r in raw:
+        counts[r[7]] = counts.get(r[7], 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else 0
+
+
+def turn_upright(raw: list[tuple], edges: list[dict[str, Any]], width: float, height: float,
+                 turn: int) -> tuple[list[tuple], list[dict[str, Any]], float, float]:
+    """Rotate a page whose text runs ``turn`` degrees (a table printed sideways) so that it
+    reads left to right; text of other directions is dropped. Returns chars, edges, size."""
+    if turn == 90:  # reads bottom to top: turn the page clockwise
+
+        def pt(x: float, t: float) -> tuple[float, float]:
+            return height - t, x
+
+        size = (height, width)
+    elif turn == 270:  # reads top to bottom: turn it counter-clockwise
+
+        def pt(x: float, t: float) -> tuple[float, float]:
+            return t, width - x
+
+        size = (height, width)
+    elif turn == 180:
+
+        def pt(x: float, t: float) -> tuple[float, float]:
+            return width - x, height - t
+
+        size = (width, height)
+    else:
+        return [r for r in raw if r[7] == 0], edges, width, height
+
+    def box(x0: float, x1: float, top: float, bottom: float) -> tuple[float, float, float, float]:
+        (ax, at), (bx, bt) = pt(x0, top), pt(x1, bottom)
+        return min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+
+    chars = [(r[0], *box(r[1], r[2], r[3], r[4]), r[5], True, 0) for r in raw if r[7] == turn]
+    turned = []
+    for e in edges:
+        x0, x1, top, bottom = box(e["x0"], e["x1"], e["top"], e["bottom"])
+        turned.append({**e, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                       "width": x1 - x0, "height": bottom - top,
+                       "orientation": "v" if e["orientation"] == "h" else "h"})
+    return chars, turned, size[0], size[1]
 
 
 def dedupe(chars: list[Char], tolerance: float = 1.0) -> list[Char]:

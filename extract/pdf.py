@@ -12,6 +12,7 @@ import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pdfplumber
@@ -36,9 +37,11 @@ from extract.grid import (
     Grid,
     TextLine,
     hline_grids,
+    main_turn,
     ruled_grids,
     text_lines,
     to_chars,
+    turn_upright,
     visible_edges,
 )
 from extract.records import RawDocument, SkippedPage
@@ -82,8 +85,13 @@ def page_layout(number: int, raw_chars: list[tuple], edges: list[dict[str, Any]]
     """Characters and edges of one page → its tables (rows of cells) and its free text lines.
 
     ``table_page`` is what pdfplumber's table finder takes as the page (only its ``bbox`` is
-    read with explicit edges).
+    read with explicit edges). A page whose text runs sideways is turned upright first.
     """
+    turn = main_turn(raw_chars)
+    x0, top, x1, bottom = table_page.bbox
+    raw_chars, edges, w, h = turn_upright(raw_chars, edges, x1 - x0, bottom - top, turn)
+    if turn:
+        table_page = SimpleNamespace(bbox=(0, 0, w, h))
     chars = to_chars(raw_chars)
     hs, vs = visible_edges(edges)
     chars.sort(key=lambda c: c.cy)

@@ -161,7 +161,7 @@ def render(report: dict, layout: Layout) -> Rendered:
             for ch in ln:
                 a = _adv(ch, size)
                 cy = y + line_h / 2
-                out.chars.append((ch, x, x + a, cy - size / 2, cy + size / 2, size, True))
+                out.chars.append((ch, x, x + a, cy - size / 2, cy + size / 2, size, True, 0))
                 x += a
             y += line_h
         for yy in (top, bottom):

@@ -1,0 +1,64 @@
+"""Landscape pages read like any other: a page turned by /Rotate, or a table printed sideways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from extract import extract_file
+from tests.conftest import CORPUS, truth_of
+from tests.extraction.synth import Layout, render
+from tests.truth import diff_document
+
+PORTRAIT = (595.0, 842.0)
+
+
+def _draw(report: dict, path: Path, rotate: int, sideways: bool) -> None:
+    """Draw the report on a landscape view of a portrait page.
+
+    ``sideways``: the table is printed turned on a portrait page (text runs bottom to top for
+    90, top to bottom for 270), as some exports do; else the page carries /Rotate ``rotate`` and
+    the content is drawn turned the other way, so that it displays upright.
+    """
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    page = render(report, Layout(widths=[60, 70, 110, 80, 80, 50, 50, 110], size=9.0))
+    w, h = PORTRAIT
+    c = canvas.Canvas(str(path), pagesize=PORTRAIT, invariant=1)
+    if not sideways:
+        c.setPageRotation(rotate)
+    view_h = w  # the landscape view is h wide and w high
+    if rotate == 90:
+        c.translate(w, 0)
+        c.rotate(90)
+    else:
+        c.translate(0, h)
+        c.rotate(-90)
+    c.setFont("STSong-Light", 9)
+    for ch, x0, _x1, _top, bottom, *_ in page.chars:
+        c.drawString(x0, view_h - bottom + 1.0, ch)
+    c.setLineWidth(0.5)
+    for e in page.edges:
+        c.line(e["x0"], view_h - e["top"], e["x1"], view_h - e["bottom"])
+    c.drawString(20, 20, "stamp")  # a few characters in another direction: ignored
+    c.showPage()
+    c.save()
+
+
+@pytest.mark.parametrize("rotate,sideways", [(90, False), (270, False), (90, True), (270, True)],
+                         ids=["rotate-90", "rotate-270", "sideways-90", "sideways-270"])
+def test_landscape_pages(tmp_path: Path, rotate: int, sideways: bool):
+    report = truth_of(CORPUS / "minhang-zonggonghui-2023.pdf")["reports"][8]  # 退管会工作
+    report = {**report, "pages": [1]}
+    path = tmp_path / f"page-{rotate}-{sideways}.pdf"
+    _draw(report, path, rotate, sideways)
+    with pdfplumber.open(path) as pdf:  # sideways: the text really is not upright
+        upright = sum(c["upright"] for c in pdf.pages[0].chars)
+        assert (upright < 10) if sideways else (pdf.pages[0].rotation == rotate)
+    doc = extract_file(path)
+    got = doc.to_truth()
+    assert diff_document(got, {"fiscal_year": got["fiscal_year"], "reports": [report]}) == []
