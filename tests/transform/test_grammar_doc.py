@@ -5,13 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from transform.targets import parse_actual, parse_target
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "target-grammar.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "target-grammar.md"
+README = ROOT / "README.md"
 
 
-def _example_rows():
-    text = DOC.read_text(encoding="utf-8")
+def _example_rows(doc: Path = DOC):
+    text = doc.read_text(encoding="utf-8")
     section = text.split("**Examples**", 1)[1]
     rows = []
     for line in section.splitlines():
@@ -27,8 +31,11 @@ def test_doc_has_examples_of_every_kind():
     assert {r[2] for r in rows} == {"numeric", "range", "qualitative", "period", "unparsed"}
 
 
-def test_doc_examples_match_the_parser():
-    for printed, role, kind, op, low, high, unit, norm, note in _example_rows():
+@pytest.mark.parametrize("doc", [DOC, README], ids=["docs/target-grammar.md", "README.md"])
+def test_doc_examples_match_the_parser(doc: Path):
+    rows = _example_rows(doc)
+    assert rows
+    for printed, role, kind, op, low, high, unit, norm, note in rows:
         text = printed.strip("`")
         p = parse_target(text) if role == "target" else parse_actual(text)
         assert p.kind == kind, printed
