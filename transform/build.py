@@ -448,7 +448,8 @@ def _evaluation(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None
     elif grade is None:
         ctx.add("unreadable_grade", f"评分等级「{r.grade}」无法识别（应为 优/良/中/差）",
                 page=last_page, printed=r.grade)
-    expected_grade = grade_for(total if total is not None else recomputed, rs)
+    # the band of the *printed* total (a missing total is its own, structural finding)
+    expected_grade = grade_for(total, rs)
     if grade is not None and expected_grade is not None and grade != expected_grade:
         ctx.add("grade_mismatch",
                 f"评分等级 {grade} ≠ 总分 {fmt(total)} 对应的等级 {expected_grade}",

@@ -302,3 +302,19 @@ def test_sichuan_columns_flow_through():
     assert (x.target_operator, x.target_low, x.target_unit, x.actual_unit) == (
         ">=", D(95), "人", "人")
     assert x.achieved is True and t.findings == ()
+
+
+def test_grade_not_checked_against_a_missing_total():
+    """Without a printed total there is no band to compare the grade with: only missing_total."""
+    from dataclasses import replace
+
+    from extract.records import document_from_truth
+    from tests.conftest import CORPUS, truth_of
+    from transform import transform_document
+
+    doc = document_from_truth(truth_of(CORPUS / "minhang-zonggonghui-2023.pdf"))
+    rep = replace(doc.reports[0], total_score=None)
+    out = transform_document(replace(doc, reports=(rep,)))
+    codes = {f.check_code for f in out.reports[0].findings}
+    assert "missing_total" in codes and "grade_mismatch" not in codes
+    assert out.reports[0].evaluation.expected_grade is None
