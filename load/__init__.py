@@ -1,1 +1,57 @@
-"""load layer of jixiao."""
+"""load: typed rows of :mod:`transform` → the DuckDB warehouse (writes only).
+
+Imports :mod:`warehouse.schema` and the row types of :mod:`transform`, nothing of ``flows``.
+Public API::
+
+    from load import make_engine, init_db, writer, reader            # engines (load.engine)
+    from load import SourceFile, classify, load_document, ...         # history (load.documents)
+
+One document = one transaction (:func:`load_document`); see :mod:`load.documents` for the
+rules (quarantine, supersession, identity re-keying, idempotence).
+"""
+
+from load.checks import LOAD_CHECKS, error_code_of
+from load.documents import (
+    LoadError,
+    LoadResult,
+    Rekeyed,
+    RunCounts,
+    Seen,
+    SeenKind,
+    SourceFile,
+    Superseded,
+    apply_identity,
+    classify,
+    finish_run,
+    known_projects,
+    load_document,
+    record_duplicate,
+    record_failed,
+    start_run,
+)
+from load.engine import init_db, make_engine, reader, writer
+
+__all__ = [
+    "LOAD_CHECKS",
+    "LoadError",
+    "LoadResult",
+    "Rekeyed",
+    "RunCounts",
+    "Seen",
+    "SeenKind",
+    "SourceFile",
+    "Superseded",
+    "apply_identity",
+    "classify",
+    "error_code_of",
+    "finish_run",
+    "init_db",
+    "known_projects",
+    "load_document",
+    "make_engine",
+    "reader",
+    "record_duplicate",
+    "record_failed",
+    "start_run",
+    "writer",
+]

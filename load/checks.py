@@ -1,0 +1,39 @@
+"""Check codes the load layer adds to the transform's (:data:`transform.rows.CHECKS`).
+
+Same shape as the transform's: a stable code, a severity and a Chinese title. ``error`` rows
+quarantine a document (kept in ``source_document`` and ``dq_issue``, no facts); ``warning`` rows
+are recorded beside loaded facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from transform.rows import CheckSpec
+
+_LOAD_CHECKS = (
+    # the document as a whole
+    CheckSpec("duplicate_file", "warning", "重复文件：内容与已收文件相同（sha256 相同），未再次载入"),
+    CheckSpec("no_reports", "error", "文件中没有可载入的自评表"),
+    CheckSpec("duplicate_report", "error", "同一文件中同一项目同一年度出现多次"),
+    CheckSpec("duplicate_indicator", "error", "同一自评表中两行指标被识别为同一指标"),
+    # history
+    CheckSpec("superseded_report", "warning", "报告已被新版本替代"),
+    CheckSpec("superseded_numbers_differ", "warning", "新版本与被替代版本的数字不同"),
+    # failures recorded by the caller (record_failed); the caller may use its own codes
+    CheckSpec("extract_failed", "error", "文件无法读取"),
+    CheckSpec("load_failed", "error", "载入时发生程序错误，文件未载入"),
+)
+
+#: check code → spec, for the checks of the load layer
+LOAD_CHECKS: Mapping[str, CheckSpec] = MappingProxyType({c.code: c for c in _LOAD_CHECKS})
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def error_code_of(exc: BaseException) -> str:
+    """A stable check code for an exception: its class name in snake case
+    (``EncryptedPDF`` → ``encrypted_pdf``, ``NoTextLayer`` → ``no_text_layer``)."""
+    return _CAMEL.sub("_", type(exc).__name__).lower()

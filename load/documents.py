@@ -1,0 +1,839 @@
+"""Document history and atomic loads into the warehouse.
+
+One call of :func:`load_document` is one transaction: the ``source_document`` row, every
+``dq_issue`` row, identity re-keying, supersession of earlier versions and the fact rows commit
+together or not at all. Typical use by the ingest flow (``flows/``), per file::
+
+    src = SourceFile.from_path(path)
+    with writer(db) as engine:
+        with engine.begin() as conn:
+            seen = classify(conn, src)             # new / seen (skip) / duplicate
+        ...                                        # extract (record_failed on ExtractError)
+        with engine.connect() as conn:
+            ident = resolve_identity([*known_projects(conn), *observations([raw])], overrides)
+        tdoc = transform_document(raw, identity=ident, rules=...)
+        result = load_document(engine, run_id, src, tdoc, gx_findings, raw.page_count,
+                               identity=ident)
+
+Rules kept here:
+
+* a document with any ``error`` finding is quarantined: ``source_document`` and ``dq_issue``
+  rows, no dimension or fact row;
+* the facts of a project-year come from exactly one document; a newer document of the same
+  project-year supersedes the older one's facts (``superseded_report`` and, when numbers
+  differ, ``superseded_numbers_differ`` issues); a document left without facts becomes
+  ``superseded``;
+* dimensions are derived from the facts (latest year's names), so the warehouse holds the same
+  rows whatever order the documents arrived in; :func:`apply_identity` re-keys rows whose ids
+  changed because an earlier year arrived later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+
+from load.checks import LOAD_CHECKS
+from transform.identity import (
+    IdentityMap,
+    IndicatorSeen,
+    ProjectSeen,
+    department_key,
+    indicator_keys,
+    normalize_name,
+)
+from transform.rows import (
+    SEVERITIES,
+    DimDepartment,
+    FactProjectEvaluation,
+    Finding,
+    TransformedDocument,
+    TransformedReport,
+)
+from warehouse.schema import (
+    FACT_TABLES,
+    RUN_COUNTS,
+    dim_department,
+    dq_issue,
+    fact_indicator_result,
+    fact_project_evaluation,
+    fact_project_funding,
+    ingest_run,
+    project_alias,
+    source_document,
+)
+
+# --------------------------------------------------------------------------------------------
+# types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file as found in the inbox: where, what name, which bytes."""
+
+    path: str
+    file_name: str
+    sha256: str
+    bytes: int
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> SourceFile:
+        """Hash the file at ``path`` (read in 1 MiB blocks)."""
+        p = Path(path)
+        h = hashlib.sha256()
+        size = 0
+        with p.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                size += len(block)
+        return cls(path=str(p), file_name=p.name, sha256=h.hexdigest(), bytes=size)
+
+
+class SeenKind(StrEnum):
+    """What the warehouse already knows of a file."""
+
+    NEW = "new"  # these bytes were never recorded
+    SEEN = "seen"  # these bytes at this path are recorded: skip (idempotent)
+    DUPLICATE = "duplicate"  # these bytes are recorded under another path
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The answer of :func:`classify`."""
+
+    kind: SeenKind
+    #: SEEN: the document recorded at this path; DUPLICATE: the original document
+    document_id: str | None = None
+    #: status of that document
+    status: str | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.kind is SeenKind.NEW
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """The counters of one ``ingest_run`` row."""
+
+    files_seen: int = 0
+    files_new: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    failed: int = 0
+    duplicate: int = 0
+    superseded: int = 0
+    reports_loaded: int = 0
+    indicators_loaded: int = 0
+    issues_new: int = 0
+    alerts_sent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """One project-year whose facts moved from an older document to the one being loaded."""
+
+    project_id: str
+    project_name: str
+    fiscal_year: int
+    old_document_id: str
+    old_file: str
+    #: ``全年预算数 8.02 → 8.50`` …; empty when the numbers are the same
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rekeyed:
+    """One project-year whose ids :func:`apply_identity` rewrote."""
+
+    fiscal_year: int
+    old_project_id: str
+    new_project_id: str
+    indicators_rekeyed: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What :func:`load_document` did with one document."""
+
+    status: str  # loaded / quarantined / duplicate / seen
+    document_id: str
+    reports_loaded: int = 0
+    indicators_loaded: int = 0
+    superseded: tuple[Superseded, ...] = ()
+    #: earlier documents left without facts, now status ``superseded``
+    superseded_documents: tuple[str, ...] = ()
+    issues: int = 0  # dq_issue rows written
+    findings: tuple[Finding, ...] = ()  # the findings written as dq_issue rows
+    rekeyed: tuple[Rekeyed, ...] = ()
+
+
+class LoadError(Exception):
+    """A document cannot be loaded as given (names the file and, where known, the project)."""
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _short_hash(s: str) -> str:
+    return hashlib.sha256(s.encode("utf-8")).hexdigest()[:8]
+
+
+def _row(table: Table, obj: object, **extra: object) -> dict[str, object]:
+    """Column values of a row dataclass (every field must be a column of ``table``)."""
+    out: dict[str, object] = {}
+    for f in fields(obj):  # type: ignore[arg-type]
+        if f.name not in table.c:
+            raise LoadError(f"{table.name}: no column for field {type(obj).__name__}.{f.name}")
+        out[f.name] = getattr(obj, f.name)
+    out.update(extra)
+    return out
+
+
+def _free_document_id(conn: Connection, src: SourceFile) -> str:
+    """The sha256, or ``sha256-<path hash>`` when another row already uses it."""
+    taken = conn.execute(select(source_document.c.document_id)
+                         .where(source_document.c.document_id == src.sha256)).first()
+    return src.sha256 if taken is None else f"{src.sha256}-{_short_hash(src.path)}"
+
+
+def _issue_row(run_id: str, document_id: str, file_name: str, f: Finding,
+               at: datetime) -> dict[str, object]:
+    if f.severity not in SEVERITIES:
+        raise LoadError(f"{f.file}: finding {f.check_code} has severity {f.severity!r}, "
+                        f"expected one of {SEVERITIES}")
+    return {
+        "run_id": run_id, "document_id": document_id, "file_name": file_name,
+        "fiscal_year": f.fiscal_year, "project_name": f.project_name, "page": f.page,
+        "indicator": f.indicator, "check_code": f.check_code, "severity": f.severity,
+        "message": f.message, "printed": f.printed, "expected": f.expected, "detected_at": at,
+    }
+
+
+def _write_issues(conn: Connection, run_id: str, document_id: str, file_name: str,
+                  findings: Sequence[Finding], at: datetime) -> int:
+    if findings:
+        conn.execute(insert(dq_issue),
+                     [_issue_row(run_id, document_id, file_name, f, at) for f in findings])
+    return len(findings)
+
+
+def _finding(code: str, src_file: str, document_id: str, message: str, *,
+             project_name: str | None = None, fiscal_year: int | None = None,
+             page: int | None = None, indicator: str | None = None,
+             printed: str | None = None, expected: str | None = None) -> Finding:
+    spec = LOAD_CHECKS[code]
+    return Finding(check_code=code, severity=spec.severity, file=src_file,
+                   document_id=document_id, project_name=project_name, page=page,
+                   message=message, fiscal_year=fiscal_year, indicator=indicator,
+                   printed=printed, expected=expected)
+
+
+# --------------------------------------------------------------------------------------------
+# runs and document history
+# --------------------------------------------------------------------------------------------
+
+def start_run(conn: Connection, run_id: str, *, started_at: datetime | None = None) -> None:
+    """Record the start of an ingest run (nothing happens if the run is already recorded)."""
+    exists = conn.execute(select(ingest_run.c.run_id)
+                          .where(ingest_run.c.run_id == run_id)).first()
+    if exists is None:
+        conn.execute(insert(ingest_run).values(run_id=run_id, started_at=started_at or _now()))
+
+
+def finish_run(conn: Connection, run_id: str, counts: RunCounts, *,
+               finished_at: datetime | None = None) -> None:
+    """Store the run's counts and its end time (the run is recorded if it was not)."""
+    start_run(conn, run_id)
+    values = {name: getattr(counts, name) for name in RUN_COUNTS}
+    conn.execute(update(ingest_run).where(ingest_run.c.run_id == run_id)
+                 .values(finished_at=finished_at or _now(), **values))
+
+
+def classify(conn: Connection, src: SourceFile) -> Seen:
+    """``new`` (bytes never recorded), ``seen`` (same bytes at the same path: skip) or
+    ``duplicate`` (same bytes recorded under another path; ``document_id`` = the original)."""
+    rows = conn.execute(
+        select(source_document.c.document_id, source_document.c.path,
+               source_document.c.status, source_document.c.duplicate_of)
+        .where(source_document.c.sha256 == src.sha256)
+        .order_by(source_document.c.ingested_at, source_document.c.document_id)).all()
+    for r in rows:
+        if r.path == src.path:
+            return Seen(SeenKind.SEEN, r.document_id, r.status)
+    if rows:
+        originals = [r for r in rows if r.status != "duplicate"]
+        first = originals[0] if originals else rows[0]
+        original = first.document_id if originals else (first.duplicate_of or first.document_id)
+        status = first.status
+        return Seen(SeenKind.DUPLICATE, original, status)
+    return Seen(SeenKind.NEW)
+
+
+def _insert_document(conn: Connection, document_id: str, src: SourceFile, run_id: str, *,
+                     status: str, at: datetime, pages: int | None = None,
+                     fiscal_year: int | None = None, reports: int | None = None,
+                     duplicate_of: str | None = None, error_code: str | None = None,
+                     reason: str | None = None, rule_set: str | None = None) -> None:
+    conn.execute(insert(source_document).values(
+        document_id=document_id, sha256=src.sha256, file_name=src.file_name, path=src.path,
+        bytes=src.bytes, pages=pages, fiscal_year=fiscal_year, reports=reports, status=status,
+        duplicate_of=duplicate_of, superseded_by=None, error_code=error_code, reason=reason,
+        rule_set=rule_set, ingested_at=at, status_changed_at=at, run_id=run_id,
+    ))
+
+
+def record_failed(conn: Connection, run_id: str, src: SourceFile, error_code: str,
+                  reason: str, page: int | None = None, *,
+                  page_count: int | None = None) -> str:
+    """Record a file that could not be read or loaded: ``source_document`` (status ``failed``)
+    and one ``error`` dq_issue with the reason. Returns the document id; a file already
+    recorded at this path with these bytes is left as it is."""
+    seen = classify(conn, src)
+    if seen.kind is SeenKind.SEEN and seen.document_id is not None:
+        return seen.document_id
+    at = _now()
+    doc_id = _free_document_id(conn, src)
+    _insert_document(conn, doc_id, src, run_id, status="failed", at=at, pages=page_count,
+                     error_code=error_code, reason=reason)
+    finding = Finding(check_code=error_code, severity="error", file=src.file_name,
+                      document_id=doc_id, project_name=None, page=page, message=reason)
+    _write_issues(conn, run_id, doc_id, src.file_name, [finding], at)
+    return doc_id
+
+
+def record_duplicate(conn: Connection, run_id: str, src: SourceFile, duplicate_of: str, *,
+                     page_count: int | None = None) -> str:
+    """Record ``src`` as a byte-identical copy of the document ``duplicate_of`` (status
+    ``duplicate``, one ``duplicate_file`` warning); nothing is loaded twice. Returns its id."""
+    seen = classify(conn, src)
+    if seen.kind is SeenKind.SEEN and seen.document_id is not None:
+        return seen.document_id
+    original = conn.execute(
+        select(source_document.c.file_name, source_document.c.path,
+               source_document.c.fiscal_year, source_document.c.reports,
+               source_document.c.pages)
+        .where(source_document.c.document_id == duplicate_of)).first()
+    if original is None:
+        raise LoadError(f"{src.file_name}: duplicate of unknown document {duplicate_of}")
+    at = _now()
+    doc_id = _free_document_id(conn, src)
+    reason = (f"文件 {src.file_name}（{src.path}）与已收文件 {original.file_name}"
+              f"（{original.path}）内容完全相同（sha256 {src.sha256[:12]}…），记为重复，未再次载入")
+    _insert_document(conn, doc_id, src, run_id, status="duplicate", at=at,
+                     pages=page_count if page_count is not None else original.pages,
+                     fiscal_year=original.fiscal_year, reports=original.reports,
+                     duplicate_of=duplicate_of, error_code="duplicate_file", reason=reason)
+    finding = _finding("duplicate_file", src.file_name, doc_id, reason,
+                       fiscal_year=original.fiscal_year, printed=src.file_name,
+                       expected=original.file_name)
+    _write_issues(conn, run_id, doc_id, src.file_name, [finding], at)
+    return doc_id
+
+
+# --------------------------------------------------------------------------------------------
+# identity
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _LoadedReport:
+    """One loaded project-year as stored: its names and its indicator rows in order."""
+
+    project_id: str
+    fiscal_year: int
+    names: tuple[str, ...]  # reported names (one, normally)
+    department: str | None  # 主管部门 as stored (dim_department.name)
+    indicators: tuple[tuple[str, str | None, str | None, str], ...]  # (id, l1, l2, name)
+
+
+def _loaded_reports(conn: Connection) -> list[_LoadedReport]:
+    aliases = conn.execute(text(
+        "SELECT a.project_id, a.fiscal_year, a.reported_name, d.name AS department "
+        "FROM project_alias AS a LEFT JOIN dim_department AS d "
+        "ON d.department_id = a.department_id "
+        "ORDER BY a.fiscal_year, a.project_id, a.reported_name")).all()
+    inds: dict[tuple[str, int], list] = defaultdict(list)
+    for r in conn.execute(text(
+            "SELECT project_id, fiscal_year, indicator_id, reported_level1, reported_level2, "
+            "reported_name FROM fact_indicator_result "
+            "ORDER BY project_id, fiscal_year, position")).all():
+        inds[(r.project_id, r.fiscal_year)].append(
+            (r.indicator_id, r.reported_level1, r.reported_level2, r.reported_name))
+    groups: dict[tuple[str, int], list] = defaultdict(list)
+    departments: dict[tuple[str, int], str | None] = {}
+    for a in aliases:
+        groups[(a.project_id, a.fiscal_year)].append(a.reported_name)
+        departments.setdefault((a.project_id, a.fiscal_year), a.department)
+    return [_LoadedReport(pid, year, tuple(names), departments[(pid, year)],
+                          tuple(inds.get((pid, year), ())))
+            for (pid, year), names in groups.items()]
+
+
+def known_projects(conn: Connection) -> list[ProjectSeen]:
+    """Every (department, year, reported name) loaded, with that year's indicators in printed
+    order: the input of :func:`transform.identity.resolve_identity` together with the new
+    document's observations, so ids are resolved over all years."""
+    out = []
+    for rep in _loaded_reports(conn):
+        for i, name in enumerate(rep.names):
+            indicators = tuple(IndicatorSeen(l1, l2, n) for _, l1, l2, n in rep.indicators)
+            out.append(ProjectSeen(fiscal_year=rep.fiscal_year, department=rep.department,
+                                   name=name, indicators=indicators if i == 0 else ()))
+    return out
+
+
+def _resolved(identity: IdentityMap, department: str | None, name: str) -> str | None:
+    """The project id of a name the identity map resolved, else None (leave it as it is)."""
+    return identity.project_ids.get((department_key(department), normalize_name(name)))
+
+
+def apply_identity(conn: Connection, identity: IdentityMap) -> tuple[Rekeyed, ...]:
+    """Rewrite project and indicator ids of loaded rows where ``identity`` resolves their
+    printed names to other ids (a canonical name is the earliest year's: loading an older year
+    after a newer one can change ids). Names the map did not resolve are left alone. Run it in
+    the load's transaction; dimensions are refreshed afterwards."""
+    moves: list[tuple[_LoadedReport, str, dict[str, str]]] = []
+    for rep in _loaded_reports(conn):
+        new_pid = _resolved(identity, rep.department, rep.names[0])
+        if new_pid is None:  # the map does not know this project: leave it as it is
+            continue
+        keys = indicator_keys(IndicatorSeen(l1, l2, n) for _, l1, l2, n in rep.indicators)
+        ind_map = {}
+        for (old_iid, *_), (l1, nkey) in zip(rep.indicators, keys, strict=True):
+            if new_pid != rep.project_id:  # every indicator id derives from the project's
+                new_iid = identity.indicator_id(new_pid, l1, nkey)
+            else:
+                new_iid = identity.indicator_ids.get((new_pid, l1, nkey), old_iid)
+            if new_iid != old_iid:
+                ind_map[old_iid] = new_iid
+        if new_pid != rep.project_id or ind_map:
+            moves.append((rep, new_pid, ind_map))
+    if not moves:
+        return ()
+    targets: dict[tuple[str, int], _LoadedReport] = {}
+    moved = {(rep.project_id, rep.fiscal_year) for rep, _, _ in moves}
+    for rep, new_pid, _ in moves:
+        key = (new_pid, rep.fiscal_year)
+        other = targets.get(key)
+        if other is None and key not in moved:
+            stays = conn.execute(select(fact_project_evaluation.c.project_id).where(
+                (fact_project_evaluation.c.project_id == new_pid)
+                & (fact_project_evaluation.c.fiscal_year == rep.fiscal_year))).first()
+            if stays is not None:
+                other = next((r for r in _loaded_reports(conn)
+                              if (r.project_id, r.fiscal_year) == key), None)
+        if other is not None:
+            raise LoadError(
+                f"identity: {rep.fiscal_year} reports 「{rep.names[0]}」 and "
+                f"「{other.names[0] if other.names else new_pid}」 would both become project "
+                f"{new_pid}; two reports of one year cannot be one project "
+                "(check transform/identity_overrides.csv)")
+        targets[key] = rep
+    tables = (*FACT_TABLES, project_alias)
+    # read every moved project-year, delete them all, then insert with new ids (no transient
+    # key clash when ids swap or chain)
+    pending: list[tuple[Table, list[dict]]] = []
+    for rep, new_pid, ind_map in moves:
+        for t in tables:
+            cond = (t.c.project_id == rep.project_id) & (t.c.fiscal_year == rep.fiscal_year)
+            rows = [dict(r) for r in conn.execute(select(t).where(cond)).mappings().all()]
+            for r in rows:
+                r["project_id"] = new_pid
+                if "indicator_id" in r:
+                    r["indicator_id"] = ind_map.get(r["indicator_id"], r["indicator_id"])
+            pending.append((t, rows))
+            conn.execute(delete(t).where(cond))
+    for t, rows in pending:
+        if rows:
+            conn.execute(insert(t), rows)
+    _refresh_dimensions(conn)
+    return tuple(Rekeyed(rep.fiscal_year, rep.project_id, new_pid, len(ind_map))
+                 for rep, new_pid, ind_map in moves)
+
+
+# --------------------------------------------------------------------------------------------
+# dimensions (derived from the facts)
+# --------------------------------------------------------------------------------------------
+
+_REFRESH_SQL = (
+    # projects: latest year's name, departments; first and last year
+    """
+    INSERT INTO dim_project (project_id, project_name, department_id, implementing_unit_id,
+                             first_year, last_year)
+    SELECT project_id, reported_name, department_id, implementing_unit_id, first_year, last_year
+    FROM (
+        SELECT a.*,
+               min(fiscal_year) OVER (PARTITION BY project_id) AS first_year,
+               max(fiscal_year) OVER (PARTITION BY project_id) AS last_year,
+               row_number() OVER (PARTITION BY project_id
+                                  ORDER BY fiscal_year DESC, reported_name DESC) AS rn
+        FROM project_alias AS a
+    ) WHERE rn = 1
+    ON CONFLICT (project_id) DO UPDATE SET
+        project_name = excluded.project_name, department_id = excluded.department_id,
+        implementing_unit_id = excluded.implementing_unit_id,
+        first_year = excluded.first_year, last_year = excluded.last_year
+    """,
+    "DELETE FROM dim_project WHERE project_id NOT IN (SELECT project_id FROM project_alias)",
+    # indicators: latest year's labels
+    """
+    INSERT INTO dim_indicator (indicator_id, project_id, level1, level2, name,
+                               first_year, last_year)
+    SELECT indicator_id, project_id, reported_level1, reported_level2, reported_name,
+           first_year, last_year
+    FROM (
+        SELECT r.indicator_id, r.project_id, r.reported_level1, r.reported_level2,
+               r.reported_name,
+               min(fiscal_year) OVER (PARTITION BY indicator_id) AS first_year,
+               max(fiscal_year) OVER (PARTITION BY indicator_id) AS last_year,
+               row_number() OVER (PARTITION BY indicator_id
+                                  ORDER BY fiscal_year DESC, position) AS rn
+        FROM fact_indicator_result AS r
+    ) WHERE rn = 1
+    ON CONFLICT (indicator_id) DO UPDATE SET
+        project_id = excluded.project_id, level1 = excluded.level1, level2 = excluded.level2,
+        name = excluded.name, first_year = excluded.first_year, last_year = excluded.last_year
+    """,
+    "DELETE FROM dim_indicator WHERE indicator_id NOT IN "
+    "(SELECT indicator_id FROM fact_indicator_result)",
+    # years with facts
+    """
+    INSERT INTO dim_fiscal_year (fiscal_year, label)
+    SELECT DISTINCT fiscal_year, CAST(fiscal_year AS VARCHAR) || '年度'
+    FROM fact_project_evaluation
+    ON CONFLICT (fiscal_year) DO NOTHING
+    """,
+    "DELETE FROM dim_fiscal_year WHERE fiscal_year NOT IN "
+    "(SELECT fiscal_year FROM fact_project_evaluation)",
+)
+
+
+def _refresh_dimensions(conn: Connection) -> None:
+    """dim_project, dim_indicator and dim_fiscal_year from the facts (order-independent)."""
+    for sql in _REFRESH_SQL:
+        conn.execute(text(sql))
+
+
+def _upsert_departments(conn: Connection, departments: Iterable[DimDepartment]) -> None:
+    known = set(conn.execute(select(dim_department.c.department_id)).scalars())
+    new = {d.department_id: d for d in departments if d.department_id not in known}
+    if new:
+        conn.execute(insert(dim_department), [_row(dim_department, d) for d in new.values()])
+
+
+# --------------------------------------------------------------------------------------------
+# supersession
+# --------------------------------------------------------------------------------------------
+
+_FUNDING_LABELS = (
+    ("budget_initial", "年初预算数"),
+    ("budget_full_year", "全年预算数"),
+    ("executed", "全年执行数"),
+    ("execution_rate", "执行率(%)"),
+    ("score", "预算执行得分"),
+)
+_EVALUATION_LABELS = (
+    ("total_weight", "总分分值"),
+    ("total_score", "总分"),
+    ("grade", "评分等级"),
+)
+_CENT = Decimal("0.01")
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        return a.quantize(_CENT) == b.quantize(_CENT)
+    return a == b
+
+
+def _show(v: object) -> str:
+    if v is None:
+        return "空"
+    if isinstance(v, Decimal):
+        return f"{v.quantize(_CENT)}"
+    return str(v)
+
+
+def _changes(conn: Connection, report: TransformedReport) -> list[tuple[str, str, str]]:
+    """(what, old, new) for every number of the report that differs from the stored one."""
+    pid, year = report.project_id, report.fiscal_year
+    out: list[tuple[str, str, str]] = []
+    old_total = conn.execute(select(fact_project_funding).where(
+        (fact_project_funding.c.project_id == pid) & (fact_project_funding.c.fiscal_year == year)
+        & (fact_project_funding.c.funding_source == "total"))).mappings().first()
+    new_total = next((f for f in report.funding if f.funding_source == "total"), None)
+    for col, label in _FUNDING_LABELS:
+        old = old_total[col] if old_total else None
+        new = getattr(new_total, col) if new_total else None
+        if not _same(old, new):
+            out.append((label, _show(old), _show(new)))
+    old_eval = conn.execute(select(fact_project_evaluation).where(
+        (fact_project_evaluation.c.project_id == pid)
+        & (fact_project_evaluation.c.fiscal_year == year))).mappings().first()
+    for col, label in _EVALUATION_LABELS:
+        old = old_eval[col] if old_eval else None
+        new = getattr(report.evaluation, col)
+        if not _same(old, new):
+            out.append((label, _show(old), _show(new)))
+    old_inds = {r["indicator_id"]: r for r in conn.execute(select(fact_indicator_result).where(
+        (fact_indicator_result.c.project_id == pid)
+        & (fact_indicator_result.c.fiscal_year == year))).mappings().all()}
+    for new_r, dim in zip(report.results, report.indicators, strict=True):
+        old_r = old_inds.pop(new_r.indicator_id, None)
+        name = dim.name
+        if old_r is None:
+            out.append((f"指标「{name}」", "无", f"得分 {_show(new_r.score)}"))
+            continue
+        if (old_r["actual_text"] or "") != (new_r.actual_text or ""):
+            out.append((f"指标「{name}」实际完成值", old_r["actual_text"] or "空",
+                        new_r.actual_text or "空"))
+        for col, label in (("weight", "分值"), ("score", "得分")):
+            if not _same(old_r[col], getattr(new_r, col)):
+                out.append((f"指标「{name}」{label}", _show(old_r[col]),
+                            _show(getattr(new_r, col))))
+    for old_r in old_inds.values():
+        out.append((f"指标「{old_r['reported_name']}」", f"得分 {_show(old_r['score'])}", "无"))
+    return out
+
+
+def _supersede(conn: Connection, report: TransformedReport, tdoc: TransformedDocument
+               ) -> tuple[Superseded, list[Finding]] | None:
+    """Delete the facts of the report's project-year loaded from another document; the
+    finding(s) saying so. None when there were none."""
+    pid, year = report.project_id, report.fiscal_year
+    old_docs = set()
+    for t in (*FACT_TABLES, project_alias):
+        old_docs.update(conn.execute(select(t.c.document_id).distinct().where(
+            (t.c.project_id == pid) & (t.c.fiscal_year == year)
+            & (t.c.document_id != tdoc.document_id))).scalars())
+    if not old_docs:
+        return None
+    old_doc = sorted(old_docs)[0]
+    old_file = conn.execute(select(source_document.c.file_name).where(
+        source_document.c.document_id == old_doc)).scalar() or old_doc
+    changes = _changes(conn, report)
+    for t in (*FACT_TABLES, project_alias):
+        conn.execute(delete(t).where((t.c.project_id == pid) & (t.c.fiscal_year == year)))
+    name = report.project_name or report.project.project_name
+    page = report.pages[0] if report.pages else None
+    findings = [_finding(
+        "superseded_report", tdoc.file, tdoc.document_id,
+        f"项目「{name}」{year} 年度的自评表由新文件 {tdoc.file} 替代原文件 {old_file}"
+        f"（原文件编号 {old_doc[:12]}…）",
+        project_name=name, fiscal_year=year, page=page, printed=tdoc.file, expected=old_file)]
+    described = tuple(f"{what} {old} → {new}" for what, old, new in changes)
+    if changes:
+        findings.append(_finding(
+            "superseded_numbers_differ", tdoc.file, tdoc.document_id,
+            f"项目「{name}」{year} 年度新版本（{tdoc.file}）与被替代版本（{old_file}）数字不同："
+            + "；".join(described),
+            project_name=name, fiscal_year=year, page=page,
+            printed="；".join(f"{what} {new}" for what, _, new in changes),
+            expected="；".join(f"{what} {old}" for what, old, _ in changes)))
+    return Superseded(pid, name, year, old_doc, old_file, described), findings  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# the load
+# --------------------------------------------------------------------------------------------
+
+def _structure_findings(tdoc: TransformedDocument) -> list[Finding]:
+    """Errors only the loader can see: no reports, one project-year twice, one indicator id
+    twice in a report."""
+    out = []
+    if not tdoc.reports:
+        out.append(_finding("no_reports", tdoc.file, tdoc.document_id,
+                            f"{tdoc.file}：没有可载入的自评表"))
+    seen: dict[tuple[str, int | None], TransformedReport] = {}
+    for r in tdoc.reports:
+        key = (r.project_id, r.fiscal_year)
+        page = r.pages[0] if r.pages else None
+        if key in seen:
+            first = seen[key]
+            out.append(_finding(
+                "duplicate_report", tdoc.file, tdoc.document_id,
+                f"项目「{r.project_name}」{r.fiscal_year} 年度在本文件出现两次"
+                f"（第 {first.pages[0] if first.pages else '?'} 页与第 {page} 页）",
+                project_name=r.project_name, fiscal_year=r.fiscal_year, page=page))
+        seen.setdefault(key, r)
+        counts: dict[str, int] = defaultdict(int)
+        for x in r.results:
+            counts[x.indicator_id] += 1
+        for dim, x in zip(r.indicators, r.results, strict=True):
+            if counts[x.indicator_id] > 1:
+                counts[x.indicator_id] = 0  # report once
+                out.append(_finding(
+                    "duplicate_indicator", tdoc.file, tdoc.document_id,
+                    f"项目「{r.project_name}」指标「{dim.name}」与同表另一行被识别为同一指标"
+                    "（请检查指标名称或身份覆盖表）",
+                    project_name=r.project_name, fiscal_year=r.fiscal_year, page=x.page,
+                    indicator=dim.name))
+    return out
+
+
+def _report_has_warning(report: TransformedReport, extra: Sequence[Finding]) -> bool:
+    """The transform flagged the report, or an extra warning names its project (and year), or
+    an extra warning names no project (it is about the whole document)."""
+    if report.evaluation.dq_status != "ok":
+        return True
+    for f in extra:
+        if f.severity != "warning":
+            continue
+        if f.fiscal_year is not None and f.fiscal_year != report.fiscal_year:
+            continue
+        if f.project_name is None or f.project_name.strip() == (report.project_name or "").strip():
+            return True
+    return False
+
+
+def _insert_facts(conn: Connection, report: TransformedReport, dq_status: str) -> int:
+    """The report's alias, funding, indicator and evaluation rows; returns indicators inserted."""
+    if report.alias is not None:
+        conn.execute(insert(project_alias).values(**_row(
+            project_alias, report.alias,
+            department_id=report.project.department_id,
+            implementing_unit_id=report.project.implementing_unit_id,
+            document_id=report.evaluation.document_id,
+            page=report.pages[0] if report.pages else None)))
+    if report.funding:
+        conn.execute(insert(fact_project_funding),
+                     [_row(fact_project_funding, f) for f in report.funding])
+    if report.results:
+        conn.execute(insert(fact_indicator_result), [
+            _row(fact_indicator_result, x, reported_level1=dim.level1,
+                 reported_level2=dim.level2, reported_name=dim.name)
+            for x, dim in zip(report.results, report.indicators, strict=True)])
+    ev: FactProjectEvaluation = report.evaluation
+    conn.execute(insert(fact_project_evaluation).values(
+        **_row(fact_project_evaluation, ev, dq_status=dq_status)))
+    return len(report.results)
+
+
+def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
+                  tdoc: TransformedDocument, findings: Sequence[Finding] = (),
+                  page_count: int | None = None, *,
+                  identity: IdentityMap | None = None) -> LoadResult:
+    """Load one transformed document in ONE transaction (see the module docstring).
+
+    ``findings``: extra findings of the caller (Great Expectations …); the transform's own
+    (``tdoc``'s) are always recorded, a finding passed twice is recorded once.
+    ``identity``: the map ``tdoc`` was transformed with (resolved over :func:`known_projects`
+    and the new document); stored rows are re-keyed to it first (:func:`apply_identity`).
+    With an Engine the call opens and commits its own transaction; with a Connection it joins
+    the one in progress, or begins one. A file already recorded at this path with these bytes
+    returns status ``seen`` and changes nothing; the same bytes under another path are recorded
+    as a duplicate.
+    """
+    if isinstance(target, Engine):
+        with target.begin() as conn:
+            return _load(conn, run_id, src, tdoc, findings, page_count, identity)
+    if target.in_transaction():
+        return _load(target, run_id, src, tdoc, findings, page_count, identity)
+    with target.begin():
+        return _load(target, run_id, src, tdoc, findings, page_count, identity)
+
+
+def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocument,
+          extra: Sequence[Finding], page_count: int | None,
+          identity: IdentityMap | None) -> LoadResult:
+    seen = classify(conn, src)
+    if seen.kind is SeenKind.SEEN:
+        return LoadResult(status="seen", document_id=seen.document_id or "")
+    if seen.kind is SeenKind.DUPLICATE:
+        doc_id = record_duplicate(conn, run_id, src, seen.document_id or "",
+                                  page_count=page_count)
+        return LoadResult(status="duplicate", document_id=doc_id, issues=1)
+    doc_id = tdoc.document_id
+    taken = conn.execute(select(source_document.c.file_name).where(
+        source_document.c.document_id == doc_id)).scalar()
+    if taken is not None:
+        raise LoadError(f"{src.file_name}: document id {doc_id} is already used by {taken}")
+
+    at = _now()
+    all_findings = list(dict.fromkeys((*tdoc.findings, *extra, *_structure_findings(tdoc))))
+    errors = [f for f in all_findings if f.severity == "error"]
+    for f in all_findings:  # validate before writing anything
+        _issue_row(run_id, doc_id, src.file_name, f, at)
+
+    if errors:
+        first = errors[0]
+        reason = (f"隔离：{len(errors)} 个结构错误，未载入事实表；首个：{first.one_line()}")
+        _insert_document(conn, doc_id, src, run_id, status="quarantined", at=at,
+                         pages=page_count, fiscal_year=tdoc.fiscal_year,
+                         reports=len(tdoc.reports), error_code=first.check_code,
+                         reason=reason, rule_set=tdoc.rule_set)
+        n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
+        return LoadResult(status="quarantined", document_id=doc_id, issues=n,
+                          findings=tuple(all_findings))
+
+    _insert_document(conn, doc_id, src, run_id, status="loaded", at=at, pages=page_count,
+                     fiscal_year=tdoc.fiscal_year, reports=len(tdoc.reports),
+                     rule_set=tdoc.rule_set)
+    rekeyed = apply_identity(conn, identity) if identity is not None else ()
+
+    superseded: list[Superseded] = []
+    for report in tdoc.reports:
+        got = _supersede(conn, report, tdoc)
+        if got is not None:
+            superseded.append(got[0])
+            all_findings.extend(got[1])
+
+    _upsert_departments(conn, tdoc.departments)
+    indicators = 0
+    for report in tdoc.reports:
+        status = "warning" if _report_has_warning(report, extra) else "ok"
+        indicators += _insert_facts(conn, report, status)
+    _refresh_dimensions(conn)
+
+    gone = []
+    for old in sorted({s.old_document_id for s in superseded}):
+        left = sum(conn.execute(select(func.count()).select_from(t)
+                                .where(t.c.document_id == old)).scalar() or 0
+                   for t in (*FACT_TABLES, project_alias))
+        if left == 0:
+            conn.execute(update(source_document)
+                         .where((source_document.c.document_id == old)
+                                & (source_document.c.status == "loaded"))
+                         .values(status="superseded", superseded_by=doc_id,
+                                 status_changed_at=at))
+            gone.append(old)
+
+    n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
+    return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(tdoc.reports),
+                      indicators_loaded=indicators, superseded=tuple(superseded),
+                      superseded_documents=tuple(gone), issues=n,
+                      findings=tuple(all_findings), rekeyed=rekeyed)
+
+
+__all__ = [
+    "LoadError",
+    "LoadResult",
+    "Rekeyed",
+    "RunCounts",
+    "Seen",
+    "SeenKind",
+    "SourceFile",
+    "Superseded",
+    "apply_identity",
+    "classify",
+    "finish_run",
+    "known_projects",
+    "load_document",
+    "record_duplicate",
+    "record_failed",
+    "start_run",
+]

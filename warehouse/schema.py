@@ -1,0 +1,491 @@
+"""THE schema of the jixiao warehouse: SQLAlchemy Core metadata, the single source of the DDL,
+the column comments (stored in DuckDB with ``COMMENT ON``), the docs (``python -m
+warehouse.docs`` → ``warehouse/SCHEMA.md``) and the views (``warehouse/views/*.sql``).
+
+Conventions (DESIGN.md "Warehouse schema"):
+
+* money in 万元 as ``DECIMAL(18,2)`` (:data:`MONEY`), percentages in percent as ``DECIMAL(9,2)``
+  (:data:`PERCENT`), weights and scores in points (分) as ``DECIMAL(9,2)`` (:data:`POINTS`);
+  indicator targets and actuals in the unit printed beside them (:data:`QUANTITY`);
+* project, indicator and department ids are text ids derived from natural keys
+  (``prj_…``, ``ind_…``, ``dep_…``, see :mod:`transform.identity`), document ids are the file's
+  sha256; the one integer surrogate key (``dq_issue.issue_id``) draws from a :class:`Sequence`
+  (duckdb-engine would render a bare integer primary key as ``SERIAL``, which DuckDB rejects);
+* every table and column has a ``comment`` (Chinese term, unit, short English);
+  ``Table.info["grain"]`` says what one row is, ``Column.info["ref"]`` names the column a key
+  points to (no physical foreign keys: DuckDB cannot update a referenced key, and identity
+  re-keying must, see :func:`load.documents.apply_identity`).
+
+Public API: :data:`metadata`, the :class:`~sqlalchemy.Table` objects, :data:`TABLES`,
+:func:`create_schema` (tables, sequence, comments, views; idempotent), :func:`apply_views`,
+:func:`apply_comments`, :func:`view_files`, :func:`query_files`, :func:`sql_header`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Sequence,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+HERE = Path(__file__).resolve().parent
+VIEWS_DIR = HERE / "views"
+QUERIES_DIR = HERE / "queries"
+
+#: 万元, 2 decimals
+MONEY = Numeric(18, 2)
+#: percent, 2 decimals
+PERCENT = Numeric(9, 2)
+#: weights and scores (分), 2 decimals
+POINTS = Numeric(9, 2)
+#: indicator targets and actuals in their printed unit
+QUANTITY = Numeric(18, 4)
+#: timestamps with time zone (UTC stored, shown in the session's zone)
+TIMESTAMP = DateTime(timezone=True)
+
+#: source_document.status values
+DOCUMENT_STATUSES = ("loaded", "quarantined", "failed", "duplicate", "superseded")
+#: dq_issue.severity values
+SEVERITIES = ("error", "warning")
+#: fact_project_funding.funding_source values
+FUNDING_SOURCES = ("total", "appropriation", "carryover", "other")
+#: fact_project_evaluation.dq_status values (facts are loaded only from trusted structure)
+DQ_STATUSES = ("ok", "warning")
+
+metadata = MetaData()
+
+issue_id_seq = Sequence("dq_issue_id_seq", metadata=metadata, start=1)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _col(name: str, type_, comment: str, *args, nullable: bool = True,
+         ref: str | None = None, **kw) -> Column:
+    info = {"ref": ref} if ref else {}
+    if kw.get("primary_key") and "autoincrement" not in kw:
+        kw["autoincrement"] = False  # natural keys; else duckdb-engine renders SERIAL
+    return Column(name, type_, *args, nullable=nullable, comment=comment, info=info, **kw)
+
+
+def _year(comment: str = "年度 fiscal year of the report (YYYY)", nullable: bool = False) -> Column:
+    return _col("fiscal_year", Integer, comment, nullable=nullable,
+                ref="dim_fiscal_year.fiscal_year")
+
+
+def _document(comment: str = "来源文件 source document the row was loaded from "
+              "(source_document.document_id, the file's sha256)") -> Column:
+    return _col("document_id", String, comment, nullable=False,
+                ref="source_document.document_id")
+
+
+def _page(comment: str = "页码 1-based PDF page the row was printed on") -> Column:
+    return _col("page", Integer, comment)
+
+
+# --------------------------------------------------------------------------------------------
+# dimensions
+# --------------------------------------------------------------------------------------------
+
+dim_fiscal_year = Table(
+    "dim_fiscal_year", metadata,
+    _col("fiscal_year", Integer, "年度 fiscal year (YYYY)", nullable=False, primary_key=True),
+    _col("label", String, "年度名称 label as printed on the forms, e.g. 2023年度", nullable=False),
+    comment="年度维 fiscal years with loaded reports",
+    info={"grain": "one fiscal year"},
+)
+
+dim_department = Table(
+    "dim_department", metadata,
+    _col("department_id", String,
+         "部门编号 department id (dep_ + hash of the normalized name)",
+         nullable=False, primary_key=True),
+    _col("name", String,
+         "部门名称 organisation name as printed, without the 闵行 “(汇总)” suffix",
+         nullable=False),
+    comment="部门维 organisations: 主管部门 (supervising) and 实施单位 (implementing units)",
+    info={"grain": "one organisation"},
+)
+
+dim_project = Table(
+    "dim_project", metadata,
+    _col("project_id", String,
+         "项目编号 project id, stable across years (prj_ + hash of department and the name "
+         "printed in the earliest year)", nullable=False, primary_key=True),
+    _col("project_name", String, "项目名称 latest name the project was reported under",
+         nullable=False),
+    _col("department_id", String, "主管部门 supervising department (latest year)",
+         ref="dim_department.department_id"),
+    _col("implementing_unit_id", String, "实施单位 implementing unit (latest year)",
+         ref="dim_department.department_id"),
+    _col("first_year", Integer, "首次年度 first fiscal year with a loaded report"),
+    _col("last_year", Integer, "最近年度 last fiscal year with a loaded report"),
+    comment="项目维 funded projects, one row per project across all years "
+            "(renamed projects keep their id)",
+    info={"grain": "one project, stable across years"},
+)
+
+project_alias = Table(
+    "project_alias", metadata,
+    _col("project_id", String, "项目编号 project id", nullable=False,
+         ref="dim_project.project_id"),
+    _year(),
+    _col("reported_name", String, "项目名称(当年) name as printed in that year's report",
+         nullable=False),
+    _col("department_id", String, "主管部门(当年) supervising department printed that year",
+         ref="dim_department.department_id"),
+    _col("implementing_unit_id", String, "实施单位(当年) implementing unit printed that year",
+         ref="dim_department.department_id"),
+    _document(),
+    _page("页码 first PDF page of the report"),
+    PrimaryKeyConstraint("project_id", "fiscal_year", "reported_name"),
+    comment="项目曾用名 names a project was reported under, per year "
+            "(identity across years: 劳动保护 → 劳动保护项目)",
+    info={"grain": "one name a project was reported under in one year"},
+)
+
+dim_indicator = Table(
+    "dim_indicator", metadata,
+    _col("indicator_id", String,
+         "指标编号 indicator id, stable across years (ind_ + hash of project, 一级指标, name)",
+         nullable=False, primary_key=True),
+    _col("project_id", String, "项目编号 project the indicator belongs to", nullable=False,
+         ref="dim_project.project_id"),
+    _col("level1", String, "一级指标 level-1 indicator (产出 / 效益 / 满意度), latest year"),
+    _col("level2", String, "二级指标 level-2 indicator (数量, 质量, 时效, 成本 …), latest year"),
+    _col("name", String, "三级指标 indicator name, latest printed", nullable=False),
+    _col("first_year", Integer, "首次年度 first fiscal year with a result"),
+    _col("last_year", Integer, "最近年度 last fiscal year with a result"),
+    comment="绩效指标维 performance indicators of a project, stable across years",
+    info={"grain": "one indicator, stable across years"},
+)
+
+# --------------------------------------------------------------------------------------------
+# facts
+# --------------------------------------------------------------------------------------------
+
+fact_project_funding = Table(
+    "fact_project_funding", metadata,
+    _col("project_id", String, "项目编号 project id", nullable=False,
+         ref="dim_project.project_id"),
+    _year(),
+    _col("funding_source", String,
+         "资金来源 funding source: total 年度资金总额, appropriation 当年财政拨款, "
+         "carryover 上年结转资金, other 其他资金", nullable=False),
+    _col("source_text", String, "资金来源(原文) row label as printed", nullable=False),
+    _col("budget_initial", MONEY, "年初预算数 initial budget (万元)"),
+    _col("budget_full_year", MONEY,
+         "全年预算数 full-year budget after mid-year adjustment (万元)"),
+    _col("executed", MONEY, "全年执行数 amount executed in the year (万元)"),
+    _col("execution_rate", PERCENT, "执行率 execution rate as printed (%)"),
+    _col("computed_execution_rate", PERCENT,
+         "执行率(复核) execution rate recomputed: 全年执行数 / 全年预算数 × 100 (%)"),
+    _col("weight", POINTS, "分值 weight of the execution rate, total row only (分, points)"),
+    _col("score", POINTS, "得分 execution score as printed, total row only (分, points)"),
+    _col("expected_score", POINTS,
+         "应得分 execution score by the rule set, total row only (分, points)"),
+    _document(),
+    _page(),
+    PrimaryKeyConstraint("project_id", "fiscal_year", "funding_source"),
+    CheckConstraint(_in("funding_source", FUNDING_SOURCES), name="ck_funding_source"),
+    comment="项目资金事实 funding block 项目资金(万元): budget, execution and its score",
+    info={"grain": "project × year × funding source"},
+)
+
+fact_indicator_result = Table(
+    "fact_indicator_result", metadata,
+    _col("project_id", String, "项目编号 project id", nullable=False,
+         ref="dim_project.project_id"),
+    _year(),
+    _col("indicator_id", String, "指标编号 indicator id", nullable=False,
+         ref="dim_indicator.indicator_id"),
+    _col("position", Integer, "行序 1-based row of the indicator block", nullable=False),
+    _col("reported_level1", String, "一级指标(原文) level-1 label as printed that year"),
+    _col("reported_level2", String, "二级指标(原文) level-2 label as printed that year"),
+    _col("reported_name", String, "三级指标(原文) indicator name as printed that year",
+         nullable=False),
+    _col("target_text", Text, "年度指标值 target as printed"),
+    _col("target_kind", String,
+         "指标值类型 target kind: numeric / range / qualitative / period / unparsed / empty",
+         nullable=False),
+    _col("target_operator", String, "比较符 target operator: = >= <= > <"),
+    _col("target_low", QUANTITY, "目标下限 lower bound of the target (in target_unit)"),
+    _col("target_high", QUANTITY, "目标上限 upper bound of the target (in target_unit)"),
+    _col("target_unit", String, "计量单位 unit of the target as printed (%, 名, 家 …)"),
+    _col("target_unit_norm", String, "计量单位(规范) normalized unit (名 → 人, 百分比 → %)"),
+    _col("target_qualifier", String, "限定词 qualifier printed with the number (约, 每月 …)"),
+    _col("actual_text", Text, "实际完成值 actual as printed"),
+    _col("actual_kind", String,
+         "完成值类型 actual kind: numeric / qualitative / period / unparsed / empty",
+         nullable=False),
+    _col("actual_value", QUANTITY, "实际完成值(数值) actual as a number (in actual_unit)"),
+    _col("actual_unit", String, "完成值单位 unit of the actual as printed"),
+    _col("actual_unit_norm", String, "完成值单位(规范) normalized unit of the actual"),
+    _col("achieved", Boolean, "是否达成 target met (true / false; null: not comparable)"),
+    _col("weight", POINTS, "分值 weight of the indicator (分, points)"),
+    _col("score", POINTS, "得分 score as printed (分, points)"),
+    _col("expected_score", POINTS, "应得分 score by the rule set (分, points)"),
+    _col("scoring_formula", String,
+         "计分规则 rule applied: higher_is_better, zero_target, lower_is_better:<formula>, "
+         "qualitative_band …", nullable=False),
+    _col("deviation_reason", Text, "偏差原因分析及改进措施 deviation reason and remedy as printed"),
+    _document(),
+    _page(),
+    PrimaryKeyConstraint("project_id", "fiscal_year", "indicator_id"),
+    comment="绩效指标事实 indicator results: target, actual, weight, score, deviation reason",
+    info={"grain": "project × year × indicator"},
+)
+
+fact_project_evaluation = Table(
+    "fact_project_evaluation", metadata,
+    _col("project_id", String, "项目编号 project id", nullable=False,
+         ref="dim_project.project_id"),
+    _year(),
+    _col("total_weight", POINTS, "总分分值 total weight, 总分 row (分, points; 100)"),
+    _col("total_score", POINTS, "总分 self-assessed total score as printed (分, points)"),
+    _col("recomputed_score", POINTS,
+         "复核总分 total recomputed by the rule set: execution score + Σ indicator scores "
+         "(分, points)"),
+    _col("grade", String, "评分等级 grade as printed (优 / 良 / 中 / 差)"),
+    _col("expected_grade", String, "应得等级 grade band of the printed total (优 ≥ 90, 良 ≥ 80, "
+                                   "中 ≥ 60, 差 < 60)"),
+    _col("goal_expected", Text, "年度总体目标-预期目标 expected annual goal (free text)"),
+    _col("goal_actual", Text, "年度总体目标-实际完成情况 actual achievement (free text)"),
+    _col("dq_status", String,
+         "数据质量状态 data quality: ok, or warning when the report broke a scoring rule "
+         "(see dq_issue)", nullable=False),
+    _col("rule_set", String, "评分规则集 scoring rule set checked against (shanghai …)",
+         nullable=False),
+    _document(),
+    _page("页码 first PDF page of the report"),
+    PrimaryKeyConstraint("project_id", "fiscal_year"),
+    CheckConstraint(_in("dq_status", DQ_STATUSES), name="ck_dq_status"),
+    comment="项目绩效评价事实 one self-evaluation: total score, grade, goals, data quality",
+    info={"grain": "project × year"},
+)
+
+# --------------------------------------------------------------------------------------------
+# bookkeeping
+# --------------------------------------------------------------------------------------------
+
+source_document = Table(
+    "source_document", metadata,
+    _col("document_id", String,
+         "文件编号 document id: the file's sha256; a duplicate or a failed copy of an id "
+         "already used gets sha256-<path hash>", nullable=False, primary_key=True),
+    _col("sha256", String, "文件摘要 sha256 of the file's bytes", nullable=False),
+    _col("file_name", String, "文件名 file name", nullable=False),
+    _col("path", String, "路径 path the file was seen at", nullable=False),
+    _col("bytes", BigInteger, "文件大小 file size (bytes)"),
+    _col("pages", Integer, "页数 number of PDF pages"),
+    _col("fiscal_year", Integer, "年度 fiscal year printed in the document (YYYY)"),
+    _col("reports", Integer, "自评表数 self-evaluation tables found in the file"),
+    _col("status", String,
+         "状态 loaded 已入库 / quarantined 隔离(结构不可信) / failed 无法读取 / "
+         "duplicate 重复文件 / superseded 已被新版本替代", nullable=False),
+    _col("duplicate_of", String, "重复于 document this file duplicates (same sha256)",
+         ref="source_document.document_id"),
+    _col("superseded_by", String,
+         "替代文件 document whose reports replaced this one's last facts",
+         ref="source_document.document_id"),
+    _col("error_code", String, "错误代码 why the file failed or was quarantined (check code)"),
+    _col("reason", Text, "原因 why the file was not loaded (Chinese, with file and page)"),
+    _col("rule_set", String, "评分规则集 scoring rule set the reports were checked against"),
+    _col("ingested_at", TIMESTAMP, "入库时间 when the file was first recorded", nullable=False),
+    _col("status_changed_at", TIMESTAMP, "状态变更时间 when the status last changed",
+         nullable=False),
+    _col("run_id", String, "运行编号 ingest run that recorded the file", nullable=False,
+         ref="ingest_run.run_id"),
+    CheckConstraint(_in("status", DOCUMENT_STATUSES), name="ck_document_status"),
+    comment="来源文件 every file seen, with what became of it (loaded, quarantined, failed …)",
+    info={"grain": "one file seen at one path"},
+)
+
+dq_issue = Table(
+    "dq_issue", metadata,
+    _col("issue_id", Integer, "问题编号 issue id (sequence dq_issue_id_seq)", issue_id_seq,
+         nullable=False, primary_key=True, autoincrement=True,
+         server_default=issue_id_seq.next_value()),
+    _col("run_id", String, "运行编号 ingest run that found the issue", nullable=False,
+         ref="ingest_run.run_id"),
+    _col("document_id", String, "文件编号 document the issue is about", nullable=False,
+         ref="source_document.document_id"),
+    _col("file_name", String, "文件名 file name", nullable=False),
+    _col("fiscal_year", Integer, "年度 fiscal year of the report (YYYY)"),
+    _col("project_name", String, "项目名称 project as printed"),
+    _col("page", Integer, "页码 1-based PDF page"),
+    _col("indicator", String, "三级指标 indicator the issue is about, if one row"),
+    _col("check_code", String, "检查代码 stable check code (missing_grade, total_not_sum …)",
+         nullable=False),
+    _col("severity", String,
+         "严重程度 error (structure cannot be trusted: quarantined) or warning (loaded, flagged)",
+         nullable=False),
+    _col("message", Text, "说明 what is wrong, in Chinese, with both numbers", nullable=False),
+    _col("printed", String, "填报值 value printed in the report (as text)"),
+    _col("expected", String, "应为 value the rules give, or the earlier version (as text)"),
+    _col("detected_at", TIMESTAMP, "发现时间 when the issue was recorded", nullable=False),
+    CheckConstraint(_in("severity", SEVERITIES), name="ck_issue_severity"),
+    comment="数据质量问题 data-quality findings of the checks, newest with the highest issue_id",
+    info={"grain": "one finding"},
+)
+
+_COUNTS = (
+    ("files_seen", "文件数 files seen by the run"),
+    ("files_new", "新文件数 files not seen before at that path with those bytes"),
+    ("loaded", "已入库 files loaded"),
+    ("quarantined", "已隔离 files quarantined (error findings)"),
+    ("failed", "失败 files that could not be read"),
+    ("duplicate", "重复 files recorded as duplicates"),
+    ("superseded", "被替代 earlier files superseded by this run"),
+    ("reports_loaded", "入库自评表数 self-evaluation reports loaded"),
+    ("indicators_loaded", "入库指标数 indicator results loaded"),
+    ("issues_new", "新问题数 new dq_issue rows"),
+    ("alerts_sent", "告警数 alerts sent"),
+)
+
+ingest_run = Table(
+    "ingest_run", metadata,
+    _col("run_id", String, "运行编号 run id: the Prefect flow-run id, or a uuid",
+         nullable=False, primary_key=True),
+    _col("started_at", TIMESTAMP, "开始时间 when the run started", nullable=False),
+    _col("finished_at", TIMESTAMP, "结束时间 when the run finished (null: running or crashed)"),
+    *(_col(name, Integer, comment + " (count)", nullable=False, server_default=text("0"))
+      for name, comment in _COUNTS),
+    comment="入库运行 one ingest flow run with its counts",
+    info={"grain": "one flow run"},
+)
+
+#: every table in dependency-free creation order
+TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
+#: fact tables keyed by (project_id, fiscal_year, …) that carry document_id
+FACT_TABLES: tuple[Table, ...] = (fact_project_funding, fact_indicator_result,
+                                  fact_project_evaluation)
+#: names of the run counters of :data:`ingest_run`
+RUN_COUNTS: tuple[str, ...] = tuple(name for name, _ in _COUNTS)
+
+
+# --------------------------------------------------------------------------------------------
+# views and queries (SQL files with a header comment)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SqlFile:
+    """One ``.sql`` file of views/ or queries/: name (file stem), header comment, statement."""
+
+    name: str
+    path: Path
+    header: str  # the leading ``--`` comment lines, without ``--``
+    sql: str  # the whole file
+
+    @property
+    def title(self) -> str:
+        """The first header line."""
+        return self.header.splitlines()[0] if self.header else self.name
+
+
+def sql_header(sql: str) -> str:
+    """The leading ``--`` comment lines of a SQL text, without the ``--``."""
+    lines = []
+    for line in sql.splitlines():
+        s = line.strip()
+        if not s.startswith("--"):
+            break
+        lines.append(s[2:].strip())
+    return "\n".join(lines).strip()
+
+
+def _sql_files(folder: Path) -> tuple[SqlFile, ...]:
+    out = []
+    for p in sorted(folder.glob("*.sql")):
+        sql = p.read_text(encoding="utf-8")
+        out.append(SqlFile(p.stem, p, sql_header(sql), sql))
+    return tuple(out)
+
+
+def view_files() -> tuple[SqlFile, ...]:
+    """Every view of ``warehouse/views``, in an order where a view comes after those it uses."""
+    files = {f.name: f for f in _sql_files(VIEWS_DIR)}
+    order: list[str] = []
+
+    def visit(name: str, stack: tuple[str, ...] = ()) -> None:
+        if name in order:
+            return
+        if name in stack:
+            raise ValueError(f"views: cycle {' → '.join((*stack, name))}")
+        body = files[name].sql
+        for other in sorted(files):
+            if other != name and re.search(rf"\b{re.escape(other)}\b", body):
+                visit(other, (*stack, name))
+        order.append(name)
+
+    for name in sorted(files):
+        visit(name)
+    return tuple(files[n] for n in order)
+
+
+def query_files() -> tuple[SqlFile, ...]:
+    """Every documented query of ``warehouse/queries``, by file name."""
+    return _sql_files(QUERIES_DIR)
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def apply_views(conn: Connection) -> tuple[str, ...]:
+    """``CREATE OR REPLACE VIEW`` for every file of ``warehouse/views`` (the file's statement is
+    the view's SELECT), with the header's first line as the view's comment."""
+    names = []
+    for f in view_files():
+        body = f.sql.strip().rstrip(";")
+        conn.exec_driver_sql(f"CREATE OR REPLACE VIEW {f.name} AS\n{body}")
+        conn.exec_driver_sql(f"COMMENT ON VIEW {f.name} IS {_quote(f.title)}")
+        names.append(f.name)
+    return tuple(names)
+
+
+def apply_comments(conn: Connection) -> int:
+    """``COMMENT ON TABLE/COLUMN`` for every table and column whose stored comment differs from
+    the metadata (duckdb-engine emits them on create, this repairs older files); returns how
+    many comments were written."""
+    stored_tables = dict(conn.exec_driver_sql(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").all())
+    stored_cols = {(t, c): m for t, c, m in conn.exec_driver_sql(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE schema_name = 'main'").all()}
+    written = 0
+    for table in TABLES:
+        if stored_tables.get(table.name) != table.comment:
+            conn.exec_driver_sql(f"COMMENT ON TABLE {table.name} IS {_quote(table.comment)}")
+            written += 1
+        for c in table.columns:
+            if stored_cols.get((table.name, c.name)) != c.comment:
+                conn.exec_driver_sql(
+                    f"COMMENT ON COLUMN {table.name}.{c.name} IS {_quote(c.comment)}")
+                written += 1
+    return written
+
+
+def create_schema(conn: Connection) -> None:
+    """Tables, the sequence, comments and views; safe to run on an existing warehouse."""
+    metadata.create_all(conn, checkfirst=True)
+    apply_comments(conn)
+    apply_views(conn)
