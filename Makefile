@@ -15,9 +15,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## demo: the main job on the bundled samples (samples/: three years of one unit)
+DEMO_DB := warehouse/demo.duckdb
+
+## demo: ingest the bundled samples (three years of one unit) into a fresh warehouse and show a
+## cross-year table
 demo: $(STAMP)
-	$(BIN)/jixiao extract --summary samples/
+	rm -f $(DEMO_DB) $(DEMO_DB).wal
+	$(BIN)/jixiao ingest samples/ --db $(DEMO_DB) --no-alerts
+	$(BIN)/jixiao sql --db $(DEMO_DB) "SELECT reported_name AS 项目, fiscal_year AS 年度, \
+	  budget_full_year AS 全年预算万元, execution_rate AS 执行率, total_score AS 总分, grade AS 等级, \
+	  prev_total_score AS 上年总分, prev_grade AS 上年等级 FROM v_project_year_over_year \
+	  WHERE fiscal_year = 2024 ORDER BY total_score, project_name"
 
 ## test: the whole suite (unit, property, end-to-end on the bundled PDFs)
 test: $(STAMP)

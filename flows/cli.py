@@ -149,6 +149,248 @@ def check(
         raise typer.Exit(EXIT_UNREADABLE)
 
 
+# ------------------------------------------------------------------------------ warehouse
+
+
+def _db(db: Path | None) -> Path:
+    from flows.config import Settings
+
+    return Path(db) if db else Settings.load().db
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    import os
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    import logging
+
+    for name in ("great_expectations",):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+DB_OPTION = typer.Option(None, "--db", help="warehouse file (default: $JIXIAO_DB, else "
+                                             "warehouse/jixiao.duckdb)")
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="files and folders (default: $JIXIAO_INBOX, "
+                                                  "else samples/)"),
+    db: Path | None = DB_OPTION,
+    rules: str | None = typer.Option(None, "--rules", help="scoring rule set"),
+    workers: int = typer.Option(2, "--workers", min=1, help="extraction worker processes"),
+    no_alerts: bool = typer.Option(False, "--no-alerts", help="send no alert this run"),
+    verbose: bool = typer.Option(False, "--verbose", help="show Prefect's logs"),
+) -> None:
+    """Ingest new reports into the warehouse (the Prefect flow ingest-reports).
+
+    Every file is hashed; files already ingested are skipped, the same bytes under another name
+    are recorded as duplicates, unreadable files as failed, reports with structural errors as
+    quarantined. Exit 0 when the run completed, whatever the files held.
+    """
+    _quiet_prefect(verbose)
+    from flows.ingest import ingest_reports
+
+    summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
+                             db=str(_db(db)), rules=rules, workers=workers,
+                             alert_urls=[] if no_alerts else None, progress=True)
+    typer.echo(summary.text())
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="one SQL statement (read-only)"),
+    db: Path | None = DB_OPTION,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+) -> None:
+    """Run a read-only query on the warehouse and print the result.
+
+    The database is opened read-only: a statement that writes fails with a clear message
+    (exit 1). ``json`` prints one array of objects keyed by column name.
+    """
+    if fmt not in ("table", "csv", "json"):
+        typer.echo(f"jixiao sql: unknown format {fmt!r} (table, csv or json)", err=True)
+        raise typer.Exit(1)
+    columns, rows = _query(_db(db), query)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, r))) for r in rows],
+                                    ensure_ascii=False, indent=1) + "\n")
+    elif fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(columns)
+        w.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table()
+        for c in columns:
+            table.add_column(c)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        Console(width=200).print(table)
+        typer.echo(f"{len(rows)} row(s)")
+
+
+def _jsonable(v):
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    return v
+
+
+def _query(db: Path, query: str) -> tuple[list[str], list[tuple]]:
+    """Columns and rows of one read-only statement; one-line errors, exit 1."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from load import reader
+
+    if not db.exists():
+        typer.echo(f"jixiao sql: no warehouse at {db} (run `jixiao ingest` first)", err=True)
+        raise typer.Exit(1)
+    try:
+        with reader(db) as engine, engine.connect() as conn:
+            result = conn.execute(text(query))
+            if not result.returns_rows:
+                return [], []
+            return list(result.keys()), [tuple(r) for r in result]
+    except (DBAPIError, SQLAlchemyError) as exc:
+        orig = getattr(exc, "orig", exc)
+        msg = str(orig).strip().splitlines()[0]
+        if "read-only" in msg.lower() or "read only" in msg.lower():
+            msg = f"the warehouse is opened read-only; writing is not allowed here ({msg})"
+        typer.echo(f"jixiao sql: {msg}", err=True)
+        raise typer.Exit(1) from None
+
+
+#: the reporting views written by ``jixiao export``
+REPORT_VIEWS = ("v_project_year_over_year", "v_indicator_target_changes", "v_unmet_indicators",
+                "v_low_execution", "v_self_evaluation_flags")
+
+
+@app.command()
+def export(
+    to: Path = typer.Option(..., "--to", help="FILE.xlsx (one sheet per view), FILE.csv or "
+                                              "FILE.parquet (one file per view: FILE-<view>.csv)"),
+    db: Path | None = DB_OPTION,
+) -> None:
+    """Write the reporting views for people who live in Excel."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    suffix = to.suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".parquet"):
+        typer.echo(f"jixiao export: {to.name}: use a .xlsx, .csv or .parquet file name", err=True)
+        raise typer.Exit(1)
+    frames = {}
+    for view in REPORT_VIEWS:
+        columns, rows = _query(_db(db), f"SELECT * FROM {view}")
+        frames[view] = pd.DataFrame(rows, columns=columns)
+    to.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        with pd.ExcelWriter(to) as xl:
+            for view, df in frames.items():
+                df.to_excel(xl, sheet_name=view[:31], index=False)
+                typer.echo(f"{view}: {len(df)} row(s) → {to} (sheet {view[:31]})")
+        return
+    for view, df in frames.items():
+        path = to.with_name(f"{to.stem}-{view}{suffix}")
+        if suffix == ".csv":
+            df.to_csv(path, index=False, encoding="utf-8-sig")  # the BOM tells Excel it is UTF-8
+        else:
+            decimals = [c for c in df.columns if df[c].map(type).eq(Decimal).any()]
+            df.astype(dict.fromkeys(decimals, "float64")).to_parquet(path, index=False)
+        typer.echo(f"{view}: {len(df)} row(s) → {path}")
+
+
+@app.command()
+def issues(
+    db: Path | None = DB_OPTION,
+    file: str | None = typer.Option(None, "--file", help="only this file name (substring)"),
+    severity: str | None = typer.Option(None, "--severity", help="error or warning"),
+    year: int | None = typer.Option(None, "--year", help="only this fiscal year"),
+    limit: int = typer.Option(100, "--limit", min=1),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+) -> None:
+    """List the data-quality issues (dq_issue), newest first."""
+    where, params = [], {}
+    if file:
+        where.append("file_name LIKE :file")
+        params["file"] = f"%{file}%"
+    if severity:
+        if severity not in ("error", "warning"):
+            typer.echo("jixiao issues: --severity is error or warning", err=True)
+            raise typer.Exit(1)
+        where.append("severity = :severity")
+        params["severity"] = severity
+    if year:
+        where.append("fiscal_year = :year")
+        params["year"] = year
+    query = ("SELECT detected_at, severity, check_code, file_name, fiscal_year, page, "
+             "project_name, message FROM dq_issue"
+             + (" WHERE " + " AND ".join(where) if where else "")
+             + " ORDER BY detected_at DESC, issue_id DESC LIMIT :limit")
+    params["limit"] = limit
+    columns, rows = _query_params(_db(db), query, params)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, r))) for r in rows],
+                                    ensure_ascii=False, indent=1) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(columns)
+        w.writerows(rows)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(width=200)
+    for r in rows:
+        d = dict(zip(columns, r))
+        where_ = f"{d['file_name']}" + (f", 第 {d['page']} 页" if d["page"] else "") + (
+            f", 项目 {d['project_name']}" if d["project_name"] else "")
+        color = "red" if d["severity"] == "error" else "yellow"
+        console.print(f"{d['detected_at']:%Y-%m-%d %H:%M} [{color}]{d['severity']:7}[/] "
+                      f"{escape(d['check_code'])} {escape(where_)}: {escape(d['message'])}",
+                      highlight=False)
+    typer.echo(f"{len(rows)} issue(s)")
+
+
+def _query_params(db: Path, query: str, params: dict) -> tuple[list[str], list[tuple]]:
+    from sqlalchemy import text
+
+    from load import reader
+
+    if not db.exists():
+        typer.echo(f"jixiao: no warehouse at {db} (run `jixiao ingest` first)", err=True)
+        raise typer.Exit(1)
+    with reader(db) as engine, engine.connect() as conn:
+        result = conn.execute(text(query), params)
+        return list(result.keys()), [tuple(r) for r in result]
+
+
+@app.command()
+def serve(verbose: bool = typer.Option(False, "--verbose", help="show Prefect's logs")) -> None:
+    """Serve the nightly deployment of the ingest flow (cron $JIXIAO_SCHEDULE, default
+    0 2 * * *, time zone Asia/Shanghai) until interrupted."""
+    _quiet_prefect(verbose)
+    from flows.ingest import serve as serve_flow
+
+    serve_flow(on_start=typer.echo)
+
+
 def _print_summary(docs: list) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -22,6 +22,8 @@ _LOAD_CHECKS = (
     # history
     CheckSpec("superseded_report", "warning", "报告已被新版本替代"),
     CheckSpec("superseded_numbers_differ", "warning", "新版本与被替代版本的数字不同"),
+    CheckSpec("version_not_applied", "warning",
+              "新版本有数据质量问题，未替换已入库的无问题版本（请更正后重新报送）"),
     # failures recorded by the caller (record_failed); the caller may use its own codes
     CheckSpec("extract_failed", "error", "文件无法读取"),
     CheckSpec("load_failed", "error", "载入时发生程序错误，文件未载入"),

@@ -21,8 +21,11 @@ Rules kept here:
   rows, no dimension or fact row;
 * the facts of a project-year come from exactly one document; a newer document of the same
   project-year supersedes the older one's facts (``superseded_report`` and, when numbers
-  differ, ``superseded_numbers_differ`` issues); a document left without facts becomes
-  ``superseded``;
+  differ, ``superseded_numbers_differ`` issues) unless the newer version has rule warnings and
+  the stored one is clean: then the clean facts stay and the newer version is kept out with a
+  ``version_not_applied`` issue listing the numbers that differ (a document with no report
+  applied is ``quarantined``). So a good report is never replaced by a worse copy, whatever
+  order the files arrive in; a document left without facts becomes ``superseded``;
 * dimensions are derived from the facts (latest year's names), so the warehouse holds the same
   rows whatever order the documents arrived in; :func:`apply_identity` re-keys rows whose ids
   changed because an earlier year arrived later.
@@ -610,6 +613,35 @@ def _changes(conn: Connection, report: TransformedReport) -> list[tuple[str, str
     return out
 
 
+def _keeps_clean_version(conn: Connection, report: TransformedReport, tdoc: TransformedDocument,
+                         status: str) -> Finding | None:
+    """A version with rule warnings does not replace a clean version of the same project-year:
+    the clean facts stay, and the finding returned says so with the numbers that differ (so the
+    unit can correct and resubmit). None when the report may be loaded: no other version, the
+    stored one has warnings too, or this one is clean (a clean version replaces anything)."""
+    if status == "ok":
+        return None
+    pid, year = report.project_id, report.fiscal_year
+    old = conn.execute(select(fact_project_evaluation.c.document_id,
+                              fact_project_evaluation.c.dq_status).where(
+        (fact_project_evaluation.c.project_id == pid)
+        & (fact_project_evaluation.c.fiscal_year == year)
+        & (fact_project_evaluation.c.document_id != tdoc.document_id))).first()
+    if old is None or old.dq_status != "ok":
+        return None
+    old_file = conn.execute(select(source_document.c.file_name).where(
+        source_document.c.document_id == old.document_id)).scalar() or old.document_id
+    name = report.project_name or report.project.project_name
+    changes = _changes(conn, report)
+    differs = ("；数字不同：" + "；".join(f"{w} {a} → {b}" for w, a, b in changes)) if changes else ""
+    return _finding(
+        "version_not_applied", tdoc.file, tdoc.document_id,
+        f"项目「{name}」{year} 年度的新版本（{tdoc.file}）有数据质量问题，未替换已入库的无问题版本"
+        f"（{old_file}）{differs}；请单位更正后重新报送",
+        project_name=name, fiscal_year=year, page=report.pages[0] if report.pages else None,
+        printed=tdoc.file, expected=old_file)
+
+
 def _supersede(conn: Connection, report: TransformedReport, tdoc: TransformedDocument
                ) -> tuple[Superseded, list[Finding]] | None:
     """Delete the facts of the report's project-year loaded from another document; the
@@ -785,8 +817,18 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
                      rule_set=tdoc.rule_set)
     rekeyed = apply_identity(conn, identity) if identity is not None else ()
 
-    superseded: list[Superseded] = []
+    # a version with rule warnings does not replace a clean one (see _keeps_clean_version)
+    statuses = {id(r): "warning" if _report_has_warning(r, extra) else "ok" for r in tdoc.reports}
+    applied = []
     for report in tdoc.reports:
+        kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)])
+        if kept is None:
+            applied.append(report)
+        else:
+            all_findings.append(kept)
+
+    superseded: list[Superseded] = []
+    for report in applied:
         got = _supersede(conn, report, tdoc)
         if got is not None:
             superseded.append(got[0])
@@ -794,10 +836,17 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
 
     _upsert_departments(conn, tdoc.departments)
     indicators = 0
-    for report in tdoc.reports:
-        status = "warning" if _report_has_warning(report, extra) else "ok"
-        indicators += _insert_facts(conn, report, status)
+    for report in applied:
+        indicators += _insert_facts(conn, report, statuses[id(report)])
     _refresh_dimensions(conn)
+    if not applied:  # every report kept out: the document holds no facts
+        reason = "；".join(f.message for f in all_findings if f.check_code == "version_not_applied")
+        conn.execute(update(source_document).where(source_document.c.document_id == doc_id)
+                     .values(status="quarantined", error_code="version_not_applied",
+                             reason=f"隔离：{reason}"))
+        n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
+        return LoadResult(status="quarantined", document_id=doc_id, issues=n,
+                          findings=tuple(all_findings), rekeyed=rekeyed)
 
     gone = []
     for old in sorted({s.old_document_id for s in superseded}):
@@ -813,7 +862,7 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
             gone.append(old)
 
     n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
-    return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(tdoc.reports),
+    return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(applied),
                       indicators_loaded=indicators, superseded=tuple(superseded),
                       superseded_documents=tuple(gone), issues=n,
                       findings=tuple(all_findings), rekeyed=rekeyed)

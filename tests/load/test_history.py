@@ -98,25 +98,48 @@ def test_revised_report_supersedes_and_lists_changed_numbers(db_copy, raw):
     assert years == [(2022, 11), (2023, 11), (2024, 12)]
 
 
-def test_document_without_facts_left_becomes_superseded(db_copy, raw):
-    """revised replaces 残疾人就业保障金 2023; rate-not-executed (same project-year) replaces
-    revised, which then has no facts left."""
-    revised, rate = raw["revised"], raw["rate-not-executed"]
+def test_warning_version_does_not_replace_a_clean_one(db_copy, raw):
+    """rate-not-executed (执行率 printed 100.00, really 89.90: a warning) is another version of
+    残疾人就业保障金 2023, which the warehouse holds clean from the 2023 report: the clean facts
+    stay, the new version is kept out with the numbers that differ."""
+    rate, main = raw["rate-not-executed"], raw["2023"]
     with writer(db_copy) as engine:
-        ingest(engine, "run-a", revised)
         result = ingest(engine, "run-b", rate)
         with engine.connect() as conn:
+            status = scalar(conn, "SELECT status FROM source_document WHERE document_id = :d",
+                            d=rate.sha256)
+            facts = rows(conn, "SELECT document_id, dq_status FROM fact_project_evaluation e "
+                               "JOIN dim_project p USING (project_id) "
+                               "WHERE p.project_name = '残疾人就业保障金' AND fiscal_year = 2023")
+            codes = [c[0] for c in rows(conn, "SELECT check_code FROM dq_issue "
+                                              "WHERE document_id = :d ORDER BY issue_id",
+                                        d=rate.sha256)]
+    assert result.status == status == "quarantined" and result.reports_loaded == 0
+    assert facts == [(main.sha256, "ok")]
+    assert codes.count("execution_rate_mismatch") == 2 and "version_not_applied" in codes
+    kept = next(f for f in result.findings if f.check_code == "version_not_applied")
+    assert "全年执行数 8.02 → 7.21" in kept.message and "minhang-zonggonghui-2023.pdf" in kept.message
+
+
+def test_document_without_facts_left_becomes_superseded(tmp_path, raw):
+    """In an empty warehouse rate-not-executed loads with a warning; the clean revision of the
+    same project-year then replaces it, and it has no facts left."""
+    rate, revised = raw["rate-not-executed"], raw["revised"]
+    with writer(tmp_path / "w.duckdb") as engine:
+        first = ingest(engine, "run-a", rate)
+        result = ingest(engine, "run-b", revised)
+        with engine.connect() as conn:
             doc = conn.execute(text("SELECT status, superseded_by FROM source_document "
-                                    "WHERE document_id = :d"), {"d": revised.sha256}).one()
+                                    "WHERE document_id = :d"), {"d": rate.sha256}).one()
             dq = scalar(conn, "SELECT dq_status FROM fact_project_evaluation "
-                              "WHERE document_id = :d", d=rate.sha256)
+                              "WHERE document_id = :d", d=revised.sha256)
             codes = rows(conn, "SELECT check_code FROM dq_issue WHERE document_id = :d "
-                               "ORDER BY issue_id", d=rate.sha256)
-    assert result.superseded_documents == (revised.sha256,)
-    assert tuple(doc) == ("superseded", rate.sha256)
-    assert dq == "warning"  # 执行率 printed 100.00, recomputed 89.90
-    assert [c[0] for c in codes] == ["execution_rate_mismatch", "execution_rate_mismatch",
-                                     "superseded_report", "superseded_numbers_differ"]
+                               "ORDER BY issue_id", d=revised.sha256)
+    assert first.status == "loaded"
+    assert result.superseded_documents == (rate.sha256,)
+    assert tuple(doc) == ("superseded", revised.sha256)
+    assert dq == "ok"
+    assert [c[0] for c in codes] == ["superseded_report", "superseded_numbers_differ"]
 
 
 def test_error_finding_quarantines_without_facts(db_copy, raw):
@@ -139,7 +162,7 @@ def test_error_finding_quarantines_without_facts(db_copy, raw):
     assert after == before  # the 2023 main report of 退管会工作 is untouched
 
 
-def test_extra_error_finding_quarantines_and_warning_flags(db_copy, raw):
+def test_extra_error_finding_quarantines_and_warning_flags(db_copy, raw, tmp_path):
     doc = raw["total-not-sum"]  # 法律顾问费 2023: 总分 98.5, scores add up to 100
     gx_error = Finding("gx_total_present", "error", doc.file, doc.sha256, "法律顾问费", 4,
                        "GX：总分缺失（测试）", fiscal_year=2023)
@@ -147,10 +170,11 @@ def test_extra_error_finding_quarantines_and_warning_flags(db_copy, raw):
         quarantined = ingest(engine, "run-gx", doc, extra=[gx_error])
     assert quarantined.status == "quarantined"
 
+    # in a warehouse without a clean version of 法律顾问费 2023, a version with warnings loads
     other = as_new_file(raw["total-not-sum"], "total-not-sum-2.pdf")
     gx_warning = Finding("gx_goal_count", "warning", other.file, other.sha256, "法律顾问费", 4,
                          "GX：目标人数与指标不一致（测试）", fiscal_year=2023)
-    with writer(db_copy) as engine:
+    with writer(tmp_path / "fresh.duckdb") as engine:
         loaded = ingest(engine, "run-gx2", other, extra=[gx_warning, gx_warning])
         with engine.connect() as conn:
             codes = rows(conn, "SELECT check_code FROM dq_issue WHERE document_id = :d "
@@ -158,8 +182,7 @@ def test_extra_error_finding_quarantines_and_warning_flags(db_copy, raw):
             dq = scalar(conn, "SELECT dq_status FROM fact_project_evaluation "
                               "WHERE document_id = :d", d=other.sha256)
     assert loaded.status == "loaded"
-    assert [c[0] for c in codes] == ["total_not_sum", "gx_goal_count", "superseded_report",
-                                     "superseded_numbers_differ"]
+    assert [c[0] for c in codes] == ["total_not_sum", "gx_goal_count"]
     assert dq == "warning"
 
 
@@ -227,9 +250,10 @@ def test_error_code_of():
     assert error_code_of(ValueError()) == "value_error"
 
 
-def test_views_and_queries_follow_history(db_copy, raw, tmp_path):
-    """After rate-not-executed.pdf replaces 残疾人就业保障金 2023 and a 2024 edition of 政府雇员
-    without deviation reasons replaces the published one, the views and queries show it."""
+def test_views_and_queries_follow_history(raw, tmp_path):
+    """In a warehouse of 2022 and 2024 plus rate-not-executed.pdf (残疾人就业保障金 2023, with a
+    warning), after a 2024 edition of 政府雇员 without deviation reasons replaces the published
+    one, the views and queries show it."""
     from warehouse.schema import query_files
 
     gov = raw["2024"]
@@ -238,8 +262,8 @@ def test_views_and_queries_follow_history(db_copy, raw, tmp_path):
         for r in gov.reports if r.project_name == "政府雇员"))
     gov = as_new_file(gov, "zhengfu-guyuan-2024-no-reasons.pdf")
     quarantined = raw["missing-grade"]
-    with writer(db_copy) as engine:
-        for doc in (raw["rate-not-executed"], gov, quarantined):
+    with writer(tmp_path / "history.duckdb") as engine:
+        for doc in (raw["2022"], raw["2024"], raw["rate-not-executed"], gov, quarantined):
             ingest(engine, "run-v", doc)
         q = {f.name: f.sql for f in query_files()}
         with engine.connect() as conn:
