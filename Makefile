@@ -29,7 +29,7 @@ demo: $(STAMP)
 
 ## test: the whole suite (unit, property, end-to-end on the bundled PDFs)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 ## bench: extraction throughput against pdfplumber's default extract_tables (not run by CI)
 bench: $(STAMP)
