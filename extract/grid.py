@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from pdfplumber.table import TableFinder
+from pdfplumber.table import (
+    Table,
+    TableFinder,
+    TableSettings,
+    cells_to_tables,
+    edges_to_intersections,
+)
+from pdfplumber.utils import obj_to_bbox
 
 #: explicit table settings: ruled forms, visible edges only (see :func:`visible_edges`)
 TABLE_SETTINGS: dict[str, Any] = {
@@ -294,11 +301,66 @@ def visible_edges(edges: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dic
 # --------------------------------------------------------------------------- grids
 
 
+def intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's ``intersections_to_cells``, the same search with each point's edges turned
+    into sets once: pdfplumber rebuilds both sets (and a nested function whose annotations cost
+    a typing lookup) for every pair of points it compares, over half of its table finding."""
+    vsets = {p: frozenset(map(obj_to_bbox, e["v"])) for p, e in intersections.items()}
+    hsets = {p: frozenset(map(obj_to_bbox, e["h"])) for p, e in intersections.items()}
+
+    def connects(p1: tuple, p2: tuple) -> bool:
+        return ((p1[0] == p2[0] and not vsets[p1].isdisjoint(vsets[p2]))
+                or (p1[1] == p2[1] and not hsets[p1].isdisjoint(hsets[p2])))
+
+    points = sorted(intersections)
+    same_x: dict[float, list[tuple]] = {}
+    same_y: dict[float, list[tuple]] = {}
+    for p in points:  # in (x, top) order, as pdfplumber walks them
+        same_x.setdefault(p[0], []).append(p)
+        same_y.setdefault(p[1], []).append(p)
+    cells = []
+    for pt in points:
+        below = [q for q in same_x[pt[0]] if q[1] > pt[1]]
+        right = [q for q in same_y[pt[1]] if q[0] > pt[0]]
+        found = None
+        for below_pt in below:
+            if not connects(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(pt, right_pt):
+                    continue
+                corner = (right_pt[0], below_pt[1])
+                if (corner in intersections and connects(corner, right_pt)
+                        and connects(corner, below_pt)):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return cells
+
+
+class FastTableFinder(TableFinder):
+    """pdfplumber's table finder (its edge merging, intersections and table grouping) with the
+    cell search above."""
+
+    def __init__(self, page: Any, settings: dict[str, Any]) -> None:
+        self.page = page
+        self.settings = TableSettings.resolve(settings)
+        self.edges = self.get_edges()
+        self.intersections = edges_to_intersections(
+            self.edges, self.settings.intersection_x_tolerance,
+            self.settings.intersection_y_tolerance)
+        self.cells = intersections_to_cells(self.intersections)
+        self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]
+
+
 def ruled_grids(page_obj: Any, page: int, hs: list[dict], vs: list[dict],
                 chars: list[Char]) -> tuple[list[Grid], list[Char]]:
     """Tables ruled on all sides, with pdfplumber's table finder on the visible edges."""
     settings = dict(TABLE_SETTINGS, explicit_vertical_lines=vs, explicit_horizontal_lines=hs)
-    finder = TableFinder(page_obj, settings)
+    finder = FastTableFinder(page_obj, settings)
     grids = []
     rest = chars
     for table in sorted(finder.tables, key=lambda t: t.bbox[1]):

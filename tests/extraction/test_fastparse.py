@@ -103,3 +103,23 @@ def test_chars_and_edges_equal_pdfplumber(pdf, index):
            [(t, *(round(v, 6) for v in xs), up) for t, *xs, up in ref_chars]
     assert sorted((e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges) == ref_edges
     assert images == ref_images
+
+
+@pytest.mark.parametrize("pdf,index", PAGES, ids=[f"{p.name}:{i + 1}" for p, i in PAGES])
+def test_table_finder_equals_pdfplumbers(pdf, index):
+    """FastTableFinder finds exactly the cells and tables of pdfplumber's TableFinder."""
+    from pdfplumber.table import TableFinder
+
+    from extract.grid import TABLE_SETTINGS, FastTableFinder, visible_edges
+
+    with pdfplumber.open(pdf) as doc:
+        page = doc.pages[index]
+        hs, vs = visible_edges(page.edges)
+        if not vs:
+            pytest.skip("no vertical rulings: not a ruled page")
+        settings = dict(TABLE_SETTINGS, explicit_vertical_lines=vs, explicit_horizontal_lines=hs)
+        ours, theirs = FastTableFinder(page, settings), TableFinder(page, settings)
+        assert ours.cells == theirs.cells
+        assert [t.bbox for t in ours.tables] == [t.bbox for t in theirs.tables]
+        assert [[r.cells for r in t.rows] for t in ours.tables] == \
+               [[r.cells for r in t.rows] for t in theirs.tables]
