@@ -201,9 +201,11 @@ def ingest(
 
 @app.command()
 def sql(
-    query: str = typer.Argument(..., help="one SQL statement (read-only)"),
+    query: str | None = typer.Argument(None, help="one SQL statement (read-only)"),
     db: Path | None = DB_OPTION,
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    file: Path | None = typer.Option(None, "--file", "-f", help="read the statement from a "
+                                     "file, e.g. warehouse/queries/02_grade_distribution.sql"),
 ) -> None:
     """Run a read-only query on the warehouse and print the result.
 
@@ -212,6 +214,15 @@ def sql(
     """
     if fmt not in ("table", "csv", "json"):
         typer.echo(f"jixiao sql: unknown format {fmt!r} (table, csv or json)", err=True)
+        raise typer.Exit(1)
+    if file is not None:
+        try:
+            query = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"jixiao sql: cannot read {file}: {exc.strerror}", err=True)
+            raise typer.Exit(1) from None
+    if not query or not query.strip():
+        typer.echo("jixiao sql: give a statement or --file FILE.sql", err=True)
         raise typer.Exit(1)
     columns, rows = _query(_db(db), query)
     if fmt == "json":

@@ -258,6 +258,10 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     timings = dict.fromkeys(STAGES, 0.0)
     bar = _Progress(progress)
 
+    # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
+    # files are hashed and the workers extract
+    warm = threading.Thread(target=_prepare_validation, daemon=True)
+    warm.start()
     t = time.perf_counter()
     sources = discover(paths)
     with writer(db) as engine, engine.begin() as conn:
@@ -278,9 +282,6 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     # the same bytes twice in this run are read once; load_document records the second copy
     # as a duplicate of the first
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]
-    # Great Expectations takes ~2 s to start: warm it up here while the workers extract
-    warm = threading.Thread(target=_prepare_validation, daemon=True)
-    warm.start()
     t = time.perf_counter()
     extracted = {e.src.sha256: e for e in extract_files(unique, workers)}
     timings["extract"] = time.perf_counter() - t

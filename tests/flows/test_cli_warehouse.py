@@ -82,3 +82,12 @@ def test_issues_newest_first_and_filters(db):
     assert row["check_code"] == "missing_grade" and row["project_name"] == "退管会工作"
     r = _cli("issues", "--db", db, "--year", "2023")
     assert r.returncode == 0 and "issue(s)" in r.stdout and "第 4 页" in r.stdout
+
+
+def test_every_documented_query_runs_from_its_file(db):
+    from warehouse.schema import query_files
+
+    for q in query_files():
+        r = _cli("sql", "--db", db, "--format", "json", "--file", str(q.path))
+        assert r.returncode == 0, f"{q.name}: {r.stderr}"
+        assert isinstance(json.loads(r.stdout), list)
