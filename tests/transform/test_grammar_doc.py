@@ -18,10 +18,14 @@ def _example_rows(doc: Path = DOC):
     text = doc.read_text(encoding="utf-8")
     section = text.split("**Examples**", 1)[1]
     rows = []
-    for line in section.splitlines():
-        if line.startswith("| `"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            rows.append(cells)
+    in_table = False
+    for line in section.splitlines():  # the one table right under the marker
+        if line.startswith("|"):
+            in_table = True
+            if line.startswith("| `"):
+                rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+        elif in_table:
+            break
     return rows
 
 
