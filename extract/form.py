@@ -249,8 +249,11 @@ class FormReader:
         if label == "project_name":
             self._start(row)
             return
-        if self._cur is None:
-            return  # a row of some other table
+        if self._cur is None:  # a row of some other table, or a title caught inside rulings
+            for c in row.cells:
+                for line in c.lines or [c.text]:
+                    self.feed_text(row.page, line)
+            return
         cur = self._cur
         if label in ("supervising_department", "implementing_unit"):
             self._key_values(row)

@@ -190,6 +190,10 @@ def ingest(
     are recorded as duplicates, unreadable files as failed, reports with structural errors as
     quarantined. Exit 0 when the run completed, whatever the files held.
     """
+    missing = [str(p) for p in paths or () if not p.exists()]
+    if missing:
+        typer.echo(f"jixiao ingest: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(1)
     _quiet_prefect(verbose)
     from flows.ingest import ingest_reports
 

@@ -78,3 +78,30 @@ def test_any_layout_reads_back(report, layout):
     assume(not any(norm(t) in KNOWN for t in texts))
     got = read(report, layout)
     assert diff_document(got, {"fiscal_year": None, "reports": [report]}) == []
+
+
+def test_two_horizontal_only_reports_on_one_page_with_a_title_between():
+    """Back to back without vertical rulings: the title and "(2023年度)" between the tables fall
+    inside the ruled region; they are read as text, and the year goes to the next report."""
+    from tests.conftest import CORPUS, truth_of
+
+    reps = truth_of(CORPUS / "minhang-zonggonghui-2023.pdf")["reports"]
+    a, b = {**reps[2], "pages": [1]}, {**reps[4], "pages": [1]}
+    widths = [60, 70, 110, 80, 80, 50, 50, 110]
+    first = render(a, Layout(widths=widths, ruled=False, top=60))
+    bottom = max(e["bottom"] for e in first.edges)
+
+    def text(t: str, x: float, top: float, size: float = 10) -> list[tuple]:
+        return [(ch, x + i * size, x + (i + 1) * size, top, top + size, size, True, 0)
+                for i, ch in enumerate(t)]
+
+    title = text("财政项目支出绩效自评表", 200, bottom + 15) + text("(2023年度)", 230, bottom + 30)
+    second = render(b, Layout(widths=widths, ruled=False, top=bottom + 50))
+    grids, lines = page_layout(1, first.chars + title + second.chars, first.edges + second.edges,
+                               SimpleNamespace(bbox=(0, 0, 2000, 3000)))
+    reader = FormReader("two.pdf")
+    feed_page(reader, grids, lines)
+    got = reader.finish()
+    assert diff_document({"fiscal_year": None, "reports": [r.to_truth() for r in got]},
+                         {"fiscal_year": None, "reports": [a, b]}) == []
+    assert [r.fiscal_year for r in got] == [None, 2023]

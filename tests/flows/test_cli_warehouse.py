@@ -91,3 +91,9 @@ def test_every_documented_query_runs_from_its_file(db):
         r = _cli("sql", "--db", db, "--format", "json", "--file", str(q.path))
         assert r.returncode == 0, f"{q.name}: {r.stderr}"
         assert isinstance(json.loads(r.stdout), list)
+
+
+def test_ingest_names_a_missing_path(tmp_path):
+    r = _cli("ingest", str(tmp_path / "no-such-inbox"), "--db", str(tmp_path / "w.duckdb"))
+    assert r.returncode == 1 and "no such file or folder" in r.stderr
+    assert not (tmp_path / "w.duckdb").exists()
