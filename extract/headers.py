@@ -17,10 +17,16 @@ _SPACE = re.compile(r"\s+")
 
 
 def norm(text: str | None) -> str:
-    """Normalize cell text for matching only (the printed text is kept elsewhere)."""
+    """Normalize cell text for matching only (the printed text is kept elsewhere): white space
+    removed, full-width brackets and colons folded, a trailing colon and a points annotation
+    dropped (``项目名称：`` → ``项目名称``, ``绩效指标（90分）`` → ``绩效指标``)."""
     if not text:
         return ""
-    return _SPACE.sub("", text.translate(FOLD))
+    return _POINTS.sub("", _SPACE.sub("", text.translate(FOLD))).rstrip(":")
+
+
+#: "(10分)" after a block label or header: the points the block is worth
+_POINTS = re.compile(r"\(\d+(?:\.\d+)?分\)$")
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,11 @@ INDICATORS = ColumnVocabulary(
 LABELS: dict[str, str] = {
     "项目名称": "project_name",
     "主管部门": "supervising_department",
+    "主管单位": "supervising_department",
+    "主管部门及代码": "supervising_department",
     "实施单位": "implementing_unit",
+    "项目实施单位": "implementing_unit",
+    "执行单位": "implementing_unit",
     "年度总体目标": "goal_block",
     "总体目标": "goal_block",
     "预期目标": "goal_expected",
@@ -103,11 +113,14 @@ LABELS: dict[str, str] = {
     "总分": "total",
     "合计": "total",
     "评分等级": "grade",
+    "自评等级": "grade",
+    "绩效评价等级": "grade",
     "等级": "grade",
 }
 
 #: the funding block's own label, merged over its rows; gives the money unit of the block
-FUNDING_BLOCK_LABEL = re.compile(r"^项目资金(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
+FUNDING_BLOCK_LABEL = re.compile(
+    r"^(?:项目资金|预算执行情况|资金情况)(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
 
 #: labels of the indicator block spanning the whole first column in some layouts
 INDICATOR_BLOCK_LABELS = ("绩效指标", "年度绩效指标")
@@ -133,7 +146,8 @@ FAMILIES: tuple[tuple[str, frozenset[str], str], ...] = (
 )
 
 #: rows holding only these block labels carry no data (a 绩效指标 banner above the header)
-BANNERS = frozenset({"绩效指标", "年度绩效指标", "项目资金", "项目资金(万元)", "项目资金(元)"})
+BANNERS = frozenset({"绩效指标", "年度绩效指标", "项目资金", "项目资金(万元)", "项目资金(元)",
+                     "预算执行情况", "资金情况"})
 
 #: text that marks a page as a candidate 自评表 page (cheap test before building tables)
 PAGE_MARKERS = ("项目名称", "一级指标", "三级指标", "评分等级", "年度指标值", "自评表")

@@ -59,26 +59,31 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     return lines
 
 
-def cells_of(report: dict) -> list[Placed]:
-    """The report dict (truth shape) → cells on an 8-column grid, row by row."""
+def cells_of(report: dict, labels: dict[str, str] | None = None) -> list[Placed]:
+    """The report dict (truth shape) → cells on an 8-column grid, row by row; ``labels``
+    prints other spellings of the form's labels and headers (``{"项目名称": "项目名称："}``)."""
     out: list[Placed] = []
     r = 0
+    labels = labels or {}
+
+    def L(text: str) -> str:
+        return labels.get(text, text)
 
     def put(text, c0, c1, rows=1, align="left"):
         out.append(Placed(text or "", c0, c1, r, r + rows - 1, align))
 
-    put("项目名称", 0, 0)
+    put(L("项目名称"), 0, 0)
     put(report["project_name"], 1, 7)
     r += 1
-    put("主管部门", 0, 0)
+    put(L("主管部门"), 0, 0)
     put(report["supervising_department"], 1, 3)
-    put("实施单位", 4, 4)
+    put(L("实施单位"), 4, 4)
     put(report["implementing_unit"], 5, 7)
     r += 1
-    put("项目资金(万元)", 0, 0, rows=1 + len(report["funding"]))
+    put(L("项目资金(万元)"), 0, 0, rows=1 + len(report["funding"]))
     put("", 1, 1)
     for i, h in enumerate(["年初预算数", "全年预算数", "全年执行数", "分数", "执行率(%)", "得分"]):
-        put(h, 2 + i, 2 + i)
+        put(L(h), 2 + i, 2 + i)
     r += 1
     for f in report["funding"]:
         put(f["source"], 1, 1)
@@ -86,16 +91,16 @@ def cells_of(report: dict) -> list[Placed]:
                                "execution_rate", "score"]):
             put(f[k] if f[k] is not None else "-", 2 + i, 2 + i, align="right")
         r += 1
-    put("年度总体目标", 0, 0, rows=2)
-    put("预期目标", 1, 3)
-    put("实际完成情况", 4, 7)
+    put(L("年度总体目标"), 0, 0, rows=2)
+    put(L("预期目标"), 1, 3)
+    put(L("实际完成情况"), 4, 7)
     r += 1
     put(report["goal_expected"], 1, 3)
     put(report["goal_actual"], 4, 7)
     r += 1
     for i, h in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
                            "得分", "偏差原因分析及改进措施"]):
-        put(h, i, i)
+        put(L(h), i, i)
     r += 1
     inds = report["indicators"]
     i = 0
@@ -119,18 +124,18 @@ def cells_of(report: dict) -> list[Placed]:
                                   "right" if key in ("weight", "score") else "left"))
         r += j - i
         i = j
-    put("总分", 0, 4)
+    put(L("总分"), 0, 4)
     put(report["total_weight"], 5, 5, align="right")
     put(report["total_score"], 6, 6, align="right")
     put("", 7, 7)
     r += 1
-    put("评分等级", 0, 1)
+    put(L("评分等级"), 0, 1)
     put(report["grade"], 2, 7)
     return out
 
 
-def render(report: dict, layout: Layout) -> Rendered:
-    cells = cells_of(report)
+def render(report: dict, layout: Layout, labels: dict[str, str] | None = None) -> Rendered:
+    cells = cells_of(report, labels)
     size = layout.size
     line_h = size * 1.3
     xs = [layout.x0]

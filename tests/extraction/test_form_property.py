@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,24 @@ def test_two_horizontal_only_reports_on_one_page_with_a_title_between():
     assert diff_document({"fiscal_year": None, "reports": [r.to_truth() for r in got]},
                          {"fiscal_year": None, "reports": [a, b]}) == []
     assert [r.fiscal_year for r in got] == [None, 2023]
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "hlines"])
+def test_other_spellings_of_labels_and_headers(ruled):
+    """Labels with a colon, points annotations and provincial spellings read alike; money in 元
+    is recognised from the block label."""
+    from tests.conftest import CORPUS, truth_of
+
+    report = {**truth_of(CORPUS / "minhang-zonggonghui-2023.pdf")["reports"][0], "pages": [1]}
+    labels = {"项目名称": "项目名称：", "主管部门": "主管单位", "实施单位": "项目实施单位",
+              "项目资金(万元)": "预算执行情况（元）", "分数": "分值", "执行率(%)": "预算执行率",
+              "全年预算数": "调整后预算数", "年度指标值": "指标值", "实际完成值": "完成值",
+              "分值": "权重(90分)", "评分等级": "自评等级", "偏差原因分析及改进措施": "未完成原因分析"}
+    page = render(report, Layout(widths=[70, 70, 110, 80, 80, 55, 55, 110], ruled=ruled), labels)
+    grids, lines = page_layout(1, page.chars, page.edges, SimpleNamespace(bbox=(0, 0, 2000, 3000)))
+    reader = FormReader("spellings.pdf")
+    feed_page(reader, grids, lines)
+    (got,) = reader.finish()
+    assert diff_document({"fiscal_year": None, "reports": [got.to_truth()]},
+                         {"fiscal_year": None, "reports": [report]}) == []
+    assert got.money_unit == "元" and got.family == "sichuan"
