@@ -117,6 +117,17 @@ def feed_page(reader: FormReader, grids: list[Grid], lines: list[TextLine]) -> N
             reader.feed_row(rows[obj], rows[obj + 1:])
 
 
+#: a page whose text has this share (and count) of "(cid:N)" characters cannot be read: its
+#: labels are among them (digits often still decode from another font)
+UNDECODABLE_SHARE, UNDECODABLE_MIN = 0.1, 20
+
+
+def _undecodable(raw_chars: list[tuple]) -> bool:
+    """Many characters came out as ``(cid:N)``: fonts without a Unicode map."""
+    cid = sum(1 for c in raw_chars if c[0].startswith("(cid:"))
+    return cid >= UNDECODABLE_MIN and cid >= UNDECODABLE_SHARE * len(raw_chars)
+
+
 def _iter_pages(pdf: Any) -> Iterator[pdfplumber.page.Page]:
     """The pages one at a time (``pdf.pages`` would keep every page, and its parsed content,
     alive until the file is closed)."""
@@ -151,6 +162,7 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
     """
     first_text = ""
     image_pages: list[int] = []
+    undecodable: list[int] = []
     summary: dict[int, str] = {}
     number = 0
     for number, page in enumerate(_iter_pages(pdf), start=1):
@@ -165,6 +177,10 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
                 image_pages.append(number)
             summary[number] = "no text"
             continue
+        if _undecodable(raw_chars):
+            undecodable.append(number)
+            summary[number] = "text layer cannot be decoded (fonts without a Unicode map)"
+            continue
         grids, lines = page_layout(number, raw_chars, edges, page)
         if number == 1:
             first_text = "".join(ln.text for ln in lines)
@@ -172,7 +188,7 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
             "table without 自评表 headers" if grids else "no table"
         ) + (": " + lines[0].text[:40] if lines else "")
         feed_page(reader, grids, lines)
-    return number, image_pages, summary, first_text
+    return number, image_pages + undecodable, summary, first_text
 
 
 def _fiscal_year(reports: list, first_text: str) -> int | None:
@@ -213,9 +229,11 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     if not reports:
         if image_pages and not any(
                 s.startswith("table") for s in summary.values()):
-            raise NoTextLayer(
-                p, f"no text layer: needs OCR (page {image_pages[0]} is an image only)",
-                page=image_pages[0])
+            first = min(image_pages)
+            what = (f"the text of page {first} cannot be decoded: fonts without a Unicode map"
+                    if summary.get(first, "").startswith("text layer")
+                    else f"page {first} is an image only")
+            raise NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first)
         raise NoSelfEvaluationTable(
             p, f"no 财政项目支出绩效自评表 found in {count} page(s)")
     skipped = []
@@ -223,7 +241,9 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
         if number in reader.used_pages:
             continue
         if number in image_pages:
-            reason = "no text layer: needs OCR (image only)"
+            reason = "no text layer: needs OCR (" + (
+                "fonts without a Unicode map)" if summary.get(number, "").startswith("text layer")
+                else "image only)")
         else:
             reason = reader.notes.get(number) or summary.get(number, "")
         skipped.append(SkippedPage(number, reason))

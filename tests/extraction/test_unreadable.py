@@ -79,3 +79,17 @@ def test_cli_prints_truth_shaped_json():
     rep = doc["reports"][0]
     assert rep["grade"] is None and rep["project_name"] == "退管会工作"
     assert rep["funding"][1]["weight"] is None  # printed "-"
+
+
+def test_text_layer_without_unicode_map_needs_ocr(tmp_path: Path):
+    """Fonts without a ToUnicode map give "(cid:N)" instead of characters: the file is reported
+    as needing OCR, not as holding no 自评表 (the map renamed in place: same bytes, same xref)."""
+    from tests.conftest import VARIANTS
+
+    data = (VARIANTS / "tall-labels-two-col.pdf").read_bytes()
+    assert b"/ToUnicode" in data
+    path = tmp_path / "no-unicode-map.pdf"
+    path.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))
+    with pytest.raises(NoTextLayer) as info:
+        extract_file(path)
+    assert "cannot be decoded" in str(info.value) and info.value.page == 1
