@@ -15,13 +15,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from extract import ExtractError, RawDocument, extract_file
@@ -163,8 +164,40 @@ def extract_files(sources: Sequence[SourceFile], workers: int) -> list[Extracted
     """Extract new files, spread over worker processes (extraction is CPU-bound)."""
     if workers <= 1 or len(sources) <= 1:
         return [_extract_one(s) for s in sources]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_extract_one, sources, chunksize=1))
+    return _extract_in_pool(sources, workers)
+
+
+def _extract_in_pool(sources: Sequence[SourceFile], workers: int) -> list[Extracted]:
+    """Extract in worker processes. A worker that dies (memory, a crash in a C library) breaks
+    the pool and every unfinished file with it: those are tried again in a pool of one, where
+    files run in order, so the first unfinished one is the file that crashed."""
+    done: dict[str, Extracted] = {}
+    pending = list(sources)
+    size = workers
+    while pending:
+        broken = False
+        with ProcessPoolExecutor(max_workers=size) as pool:
+            futures = [(src, pool.submit(_extract_one, src)) for src in pending]
+            for src, fut in futures:
+                try:
+                    done[src.sha256] = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                except Exception as exc:
+                    done[src.sha256] = _crashed(src, exc)
+        pending = [src for src in pending if src.sha256 not in done]
+        if broken and size == 1 and pending:
+            culprit = pending.pop(0)
+            done[culprit.sha256] = _crashed(culprit, "the worker process died")
+        size = 1 if broken else size
+    return [done[src.sha256] for src in sources]
+
+
+def _crashed(src: SourceFile, cause: object) -> Extracted:
+    what = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else cause
+    return Extracted(src, error_code="extract_crashed",
+                     reason=f"{src.file_name}: extraction crashed ({what}); "
+                            "check the file, or report it with the file attached")
 
 
 @task(name="record-file", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
@@ -183,22 +216,44 @@ def record_file(db: str, run_id: str, item: Extracted | SourceFile, duplicate_of
 
 
 @task(name="transform", cache_policy=NO_CACHE)
-def transform_all(db: str, docs: Sequence[RawDocument], rules: str) -> tuple[list, object]:
-    """Typed rows and findings of every new document, with ids resolved over every name already
-    in the warehouse and every document of the run (so they do not depend on arrival order)."""
+def transform_all(db: str, docs: Sequence[RawDocument], rules: str
+                  ) -> tuple[dict[str, object], dict[str, str], object]:
+    """Typed rows and findings of every new document (by document id), with ids resolved over
+    every name already in the warehouse and every document of the run (so they do not depend on
+    arrival order); a document the transform fails on is returned with the reason instead."""
     with writer(db) as engine, engine.connect() as conn:
         known = known_projects(conn)
     ident = resolve_identity([*known, *observations(docs)], load_overrides())
-    return [transform_document(d, rules=rules, identity=ident) for d in docs], ident
+    done, failed = {}, {}
+    for d in docs:
+        try:
+            done[_doc_id(d)] = transform_document(d, rules=rules, identity=ident)
+        except Exception as exc:  # a bug meeting an unforeseen file: that file fails, not the run
+            failed[_doc_id(d)] = f"{d.file}: transform failed ({type(exc).__name__}: {exc})"
+    return done, failed, ident
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_all(tdocs: Sequence) -> list:
+def validate_all(tdocs: Sequence) -> dict[str, object]:
     """The Great Expectations suites over all new documents in one pass (GX's cost is per
-    expectation, hardly per row)."""
+    expectation, hardly per row); if the batch fails, each document alone, and a document
+    GX fails on is loaded without its GX findings, with a warning saying so."""
     from expectations.runner import run_suites_many
 
-    return run_suites_many(list(tdocs))
+    try:
+        return {td.document_id: run for td, run in zip(tdocs, run_suites_many(list(tdocs)))}
+    except Exception:
+        out = {}
+        for td in tdocs:
+            try:
+                out[td.document_id] = run_suites_many([td])[0]
+            except Exception as exc:
+                out[td.document_id] = Finding(
+                    check_code="validation_failed", severity="warning", file=td.file,
+                    document_id=td.document_id, project_name=None, page=None,
+                    message=f"数据质量校验未能运行（{type(exc).__name__}: {exc}），"
+                            "已按转换结果载入，请复核")
+        return out
 
 
 @task(name="load", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
@@ -237,7 +292,7 @@ def _run_id() -> str:
     return str(rid) if rid else str(uuid.uuid4())
 
 
-@flow(name="ingest-reports", log_prints=True)
+@flow(name="ingest-reports")
 def ingest_reports(paths: list[str] | None = None, db: str | None = None,
                    rules: str | None = None, workers: int = 2,
                    alert_urls: list[str] | None = None, data_docs: bool = True,
@@ -290,13 +345,13 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     timings["validate"] = time.perf_counter() - t  # what the warm-up did not hide
 
     t = time.perf_counter()
-    tdocs, identity = transform_all(db, [extracted[s.sha256].doc for s in unique
-                                         if extracted[s.sha256].doc is not None], rules)
+    tdocs, broken, identity = transform_all(db, [extracted[s.sha256].doc for s in unique
+                                                 if extracted[s.sha256].doc is not None], rules)
     timings["transform"] = time.perf_counter() - t
     t = time.perf_counter()
-    suite_runs = validate_all(tdocs)
+    checks = validate_all(list(tdocs.values()))
     timings["validate"] += time.perf_counter() - t
-    checked = {td.document_id: (td, run) for td, run in zip(tdocs, suite_runs)}
+    suite_runs = [c for c in checks.values() if not isinstance(c, Finding)]
 
     bar.start(len(new))
     t = time.perf_counter()
@@ -308,8 +363,15 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
             results.append(_failed(s, item.error_code or "extract_failed", item.reason or "",
                                    item.page))
             continue
-        tdoc, run = checked[_doc_id(item.doc)]
-        results.append(_load(db, run_id, item, tdoc, run.new_findings, identity))
+        doc_id = _doc_id(item.doc)
+        if doc_id in broken:
+            item = replace(item, error_code="transform_failed", reason=broken[doc_id])
+            record_file(db, run_id, item)
+            results.append(_failed(s, "transform_failed", broken[doc_id], None))
+            continue
+        check = checks[doc_id]
+        extra = (check,) if isinstance(check, Finding) else check.new_findings
+        results.append(_load(db, run_id, item, tdocs[doc_id], extra, identity))
     timings["load"] = time.perf_counter() - t
     bar.stop()
 
@@ -334,7 +396,7 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     finish(db, run_id, counts)
     out = IngestSummary(run_id, db, counts, tuple(results), sent,
                         {k: round(v, 3) for k, v in timings.items()})
-    print(out.text())
+    get_run_logger().info("ingest summary\n%s", out.text())
     return out
 
 

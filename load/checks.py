@@ -26,6 +26,9 @@ _LOAD_CHECKS = (
               "新版本有数据质量问题，未替换已入库的无问题版本（请更正后重新报送）"),
     # failures recorded by the caller (record_failed); the caller may use its own codes
     CheckSpec("extract_failed", "error", "文件无法读取"),
+    CheckSpec("extract_crashed", "error", "读取文件时程序崩溃，文件未载入"),
+    CheckSpec("transform_failed", "error", "转换时发生程序错误，文件未载入"),
+    CheckSpec("validation_failed", "warning", "数据质量校验未能运行，已按转换结果载入"),
     CheckSpec("load_failed", "error", "载入时发生程序错误，文件未载入"),
 )
 

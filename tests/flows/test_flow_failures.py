@@ -1,0 +1,80 @@
+"""A failure inside one document never stops the run: extraction crash, transform bug, GX failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import flows.ingest as ingest
+from load import reader
+from tests.conftest import SAMPLES
+
+# one worker runs every flow test: one Prefect harness
+pytestmark = pytest.mark.xdist_group("flows")
+
+
+def _statuses(db) -> dict[str, tuple[str, str | None]]:
+    from sqlalchemy import text
+
+    with reader(db) as engine, engine.connect() as conn:
+        return {r.file_name: (r.status, r.error_code) for r in conn.execute(
+            text("SELECT file_name, status, error_code FROM source_document"))}
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    shutil.copytree(SAMPLES, tmp_path / "inbox")
+    return tmp_path / "inbox"
+
+
+_REAL_EXTRACT = ingest._extract_one
+
+
+def _crash_on_2023(src):
+    """Runs in a worker (module level, so it can be sent there): dies like a segfault would."""
+    if "2023" in src.file_name:
+        os._exit(1)
+    return _REAL_EXTRACT(src)
+
+
+def test_a_crashed_worker_fails_only_its_file(prefect_harness, inbox, tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "_extract_one", _crash_on_2023)
+    out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
+                                alert_urls=[], data_docs=False)
+    st = _statuses(tmp_path / "w.duckdb")
+    assert st["minhang-zonggonghui-2023.pdf"] == ("failed", "extract_crashed")
+    assert st["minhang-zonggonghui-2022.pdf"][0] == st["minhang-zonggonghui-2024.pdf"][0] == "loaded"
+    assert (out.counts.loaded, out.counts.failed) == (2, 1)
+
+
+def test_a_transform_bug_fails_only_its_file(prefect_harness, inbox, tmp_path, monkeypatch):
+    real = ingest.transform_document
+
+    def broken(doc, **kw):
+        if "2024" in doc.file:
+            raise ZeroDivisionError("a bug")
+        return real(doc, **kw)
+
+    monkeypatch.setattr(ingest, "transform_document", broken)
+    out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
+                                alert_urls=[], data_docs=False, workers=1)
+    st = _statuses(tmp_path / "w.duckdb")
+    assert st["minhang-zonggonghui-2024.pdf"] == ("failed", "transform_failed")
+    assert (out.counts.loaded, out.counts.failed) == (2, 1)
+
+
+def test_validation_that_cannot_run_loads_with_a_warning(prefect_harness, inbox, tmp_path,
+                                                           monkeypatch):
+    import expectations.runner as runner
+
+    def unavailable(tdocs):
+        raise RuntimeError("GX is broken")
+
+    monkeypatch.setattr(runner, "run_suites_many", unavailable)
+    out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
+                                alert_urls=[], data_docs=False, workers=1)
+    assert out.counts.loaded == 3
+    codes = {f.check_code for r in out.files for f in r.findings}
+    assert codes == {"validation_failed"}
