@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -154,15 +155,21 @@ def _release(pdf: Any, page: Any) -> None:
                 s.data = None
 
 
-def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int], dict[int, str], str]:
+#: why a page has no text to read (page → reason), as the errors and skipped pages say it
+IMAGE_ONLY = "is an image only"
+UNDECODABLE = "cannot be decoded: fonts without a Unicode map"
+
+
+def _read_pages(path: str, pdf: Any, reader: FormReader
+                ) -> tuple[int, dict[int, str], dict[int, str], str]:
     """Feed every page to the reader.
 
-    Returns the page count, the image-only pages, a one-line summary per page and the first
-    page's text (for the fiscal year when no table prints one).
+    Returns the page count, the pages without usable text (page → :data:`IMAGE_ONLY` or
+    :data:`UNDECODABLE`), a one-line summary of every other page, and the first page's text
+    (for the fiscal year when no table prints one).
     """
     first_text = ""
-    image_pages: list[int] = []
-    undecodable: list[int] = []
+    no_text: dict[int, str] = {}
     summary: dict[int, str] = {}
     number = 0
     for number, page in enumerate(_iter_pages(pdf), start=1):
@@ -174,12 +181,12 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
             _release(pdf, page)
         if not raw_chars:
             if images:
-                image_pages.append(number)
-            summary[number] = "no text"
+                no_text[number] = IMAGE_ONLY
+            else:
+                summary[number] = "no text"
             continue
         if _undecodable(raw_chars):
-            undecodable.append(number)
-            summary[number] = "text layer cannot be decoded (fonts without a Unicode map)"
+            no_text[number] = UNDECODABLE
             continue
         grids, lines = page_layout(number, raw_chars, edges, page)
         if number == 1:
@@ -188,15 +195,13 @@ def _read_pages(path: str, pdf: Any, reader: FormReader) -> tuple[int, list[int]
             "table without 自评表 headers" if grids else "no table"
         ) + (": " + lines[0].text[:40] if lines else "")
         feed_page(reader, grids, lines)
-    return number, image_pages + undecodable, summary, first_text
+    return number, no_text, summary, first_text
 
 
 def _fiscal_year(reports: list, first_text: str) -> int | None:
     years = [r.fiscal_year for r in reports if r.fiscal_year]
     if years:
         return max(set(years), key=years.count)
-    import re
-
     m = re.search(r"(20\d{2})\s*年度", first_text)
     return int(m.group(1)) if m else None
 
@@ -222,17 +227,15 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     except Exception as exc:
         raise _open_error(p, exc) from exc
     try:
-        count, image_pages, summary, first_text = _read_pages(p, pdf, reader)
+        count, no_text, summary, first_text = _read_pages(p, pdf, reader)
     finally:
         pdf.close()
     reports = reader.finish()
     if not reports:
-        if image_pages and not any(
-                s.startswith("table") for s in summary.values()):
-            first = min(image_pages)
-            what = (f"the text of page {first} cannot be decoded: fonts without a Unicode map"
-                    if summary.get(first, "").startswith("text layer")
-                    else f"page {first} is an image only")
+        if no_text and not any(s.startswith("table") for s in summary.values()):
+            first = min(no_text)
+            what = (f"page {first} is an image only" if no_text[first] == IMAGE_ONLY
+                    else f"the text of page {first} {no_text[first]}")
             raise NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first)
         raise NoSelfEvaluationTable(
             p, f"no 财政项目支出绩效自评表 found in {count} page(s)")
@@ -240,10 +243,8 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     for number in range(1, count + 1):
         if number in reader.used_pages:
             continue
-        if number in image_pages:
-            reason = "no text layer: needs OCR (" + (
-                "fonts without a Unicode map)" if summary.get(number, "").startswith("text layer")
-                else "image only)")
+        if number in no_text:
+            reason = f"no text layer: needs OCR (the page {no_text[number]})"
         else:
             reason = reader.notes.get(number) or summary.get(number, "")
         skipped.append(SkippedPage(number, reason))
