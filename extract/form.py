@@ -37,10 +37,9 @@ class Columns:
     names: list[str]
     x0: list[float]
     x1: list[float]
-    page: int
 
     @classmethod
-    def build(cls, found: list[tuple[str, Cell]], page: int, data_rows: list[Row] | None = None,
+    def build(cls, found: list[tuple[str, Cell]], data_rows: list[Row] | None = None,
               left: float | None = None, right: float | None = None) -> Columns:
         found = sorted(found, key=lambda nc: nc[1].x0)
         names = [n for n, _ in found]
@@ -55,7 +54,7 @@ class Columns:
             x0[0] = min(x0[0], left)
         if right is not None:
             x1[-1] = max(x1[-1], right)
-        return cls(names, x0, x1, page)
+        return cls(names, x0, x1)
 
     def assign(self, cell: Cell) -> str | None:
         """The column a data cell falls under (largest overlap), or None if under none."""
@@ -141,7 +140,6 @@ def _split_labels(row: Row) -> Row:
 class _Report:
     """A report being read."""
 
-    start_page: int
     fiscal_year: int | None
     pages: list[int] = field(default_factory=list)
     values: dict[str, str | None] = field(default_factory=dict)
@@ -236,9 +234,7 @@ class FormReader:
             self.feed_text(row.page, cells[0].text)
             return
         if self._state != "goal" and all(H.norm(c.text) in H.BANNERS for c in cells):
-            m = H.FUNDING_BLOCK_LABEL.match(first)
-            if self._cur is not None and m and (m.group(1) or m.group(2)):
-                self._cur.money_unit = m.group(1) or m.group(2)
+            self._funding_label_unit(cells[0].text)
             return
         label = H.LABELS.get(first)
         if self._sibling:
@@ -283,7 +279,7 @@ class FormReader:
 
     def _start(self, row: Row) -> None:
         self._close()
-        self._cur = _Report(start_page=row.page, fiscal_year=self._year)
+        self._cur = _Report(fiscal_year=self._year)
         self._state = None
         self._funding = self._goal = self._ind = None
         self._funding_label = None
@@ -355,14 +351,9 @@ class FormReader:
             return False
         label = None
         for c in unknown:
-            m = H.FUNDING_BLOCK_LABEL.match(H.norm(c.text))
-            if m:
-                label = c
-                unit = m.group(1) or m.group(2)
-                if unit:
-                    self._cur.money_unit = unit
-            else:
+            if not self._funding_label_unit(c.text):
                 raise self._unknown(row, c, "funding (项目资金)")
+            label = c
         units = {H.norm(c.text) for _, c in found}
         if any("(元)" in u for u in units):
             self._cur.money_unit = "元"
@@ -374,11 +365,18 @@ class FormReader:
                                 page=row.page, project=self._cur.values.get("project_name"))
         self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=("goal_block", "goal_expected"))
-        self._funding = Columns.build(found, row.page, block, right=_right_edge(row, block))
+        self._funding = Columns.build(found, block, right=_right_edge(row, block))
         self._funding_label = (label.x0, label.x1) if label is not None else None
         self._state = "funding"
         self._cur.touch(row.page)
         return True
+
+    def _funding_label_unit(self, text: str) -> bool:
+        """Is ``text`` the funding block's label (项目资金(万元) …)? Keep the unit it names."""
+        unit = H.funding_label_unit(text)
+        if unit and self._cur is not None:
+            self._cur.money_unit = unit
+        return unit is not None
 
     def _block_rows(self, rows_after: list[Row], stop: tuple[str, ...]) -> list[Row]:
         out = []
@@ -400,10 +398,7 @@ class FormReader:
                 continue
             if self._funding_label and c.x1 <= self._funding_label[1] + 1:
                 continue  # the merged block label 项目资金(万元)
-            if H.FUNDING_BLOCK_LABEL.match(n):
-                m = H.FUNDING_BLOCK_LABEL.match(n)
-                if m and (m.group(1) or m.group(2)):
-                    self._cur.money_unit = m.group(1) or m.group(2)
+            if self._funding_label_unit(c.text):
                 continue
             if c.x1 <= cols.left + 1 or c.cx < cols.left:
                 source.append(c.text.strip())
@@ -460,7 +455,7 @@ class FormReader:
                 self._goal = None
                 return True
             block = self._rows_before_header(rows_after)
-            self._goal = Columns.build(goal, row.page, block, right=_right_edge(row, block))
+            self._goal = Columns.build(goal, block, right=_right_edge(row, block))
             return True
         # a single goal text beside the 年度总体目标 label, no 预期/实际 split
         text = self._after_label(row, row.cells[0] if row.cells else Cell(0, 0, 0, 0))
@@ -505,7 +500,7 @@ class FormReader:
         self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=())
         left = min(c.x0 for r in [row, *block] for c in r.cells)
-        self._ind = Columns.build(found, row.page, block, left, _right_edge(row, block))
+        self._ind = Columns.build(found, block, left, _right_edge(row, block))
         self._state = "indicators"
         self._cur.touch(row.page)
         if self._cur.indicators:  # a header repeated on a continuation page

@@ -122,6 +122,13 @@ LABELS: dict[str, str] = {
 FUNDING_BLOCK_LABEL = re.compile(
     r"^(?:项目资金|预算执行情况|资金情况)(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
 
+def funding_label_unit(text: str | None) -> str | None:
+    """If ``text`` is the funding block's label, the money unit it names (``""`` when it names
+    none: ``项目资金``); None when it is not that label."""
+    m = FUNDING_BLOCK_LABEL.match(norm(text))
+    return (m.group(1) or m.group(2) or "") if m else None
+
+
 #: labels of the indicator block spanning the whole first column in some layouts
 INDICATOR_BLOCK_LABELS = ("绩效指标", "年度绩效指标")
 
