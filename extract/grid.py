@@ -190,22 +190,26 @@ def dedupe(chars: list[Char], tolerance: float = 1.0) -> list[Char]:
     return keep
 
 
-def join_chars(chars: Sequence[Char]) -> list[str]:
-    """Characters of one cell → its printed lines, top to bottom, each read left to right."""
-    if not chars:
-        return []
-    ordered = sorted(chars, key=lambda c: c.cy)
-    lines: list[list[Char]] = [[ordered[0]]]
-    line_cy = ordered[0].cy
-    for c in ordered[1:]:
-        if abs(c.cy - line_cy) > 0.5 * max(c.size, 1.0):
+def printed_lines(chars: Iterable[Char]) -> list[list[Char]]:
+    """Characters → printed lines, top to bottom, each left to right: a character more than half
+    its size below the line's first character starts a new line."""
+    lines: list[list[Char]] = []
+    line_cy = 0.0
+    for c in sorted(chars, key=lambda c: c.cy):
+        if not lines or abs(c.cy - line_cy) > 0.5 * max(c.size, 1.0):
             lines.append([c])
             line_cy = c.cy
         else:
             lines[-1].append(c)
-    out = []
     for ln in lines:
         ln.sort(key=lambda c: c.x0)
+    return lines
+
+
+def join_chars(chars: Sequence[Char]) -> list[str]:
+    """Characters of one cell → its printed lines, top to bottom, each read left to right."""
+    out = []
+    for ln in printed_lines(chars):
         parts = [ln[0].text]
         for a, b in pairwise(ln):
             gap = b.x0 - a.x1
@@ -243,20 +247,8 @@ def fill_cells(cells: list[Cell], chars: list[Char]) -> list[Char]:
 
 def text_lines(page: int, chars: Sequence[Char]) -> list[TextLine]:
     """Free text (outside tables) as lines, for titles and the "(YYYY年度)" line."""
-    if not chars:
-        return []
-    ordered = sorted(chars, key=lambda c: c.cy)
-    groups: list[list[Char]] = [[ordered[0]]]
-    for c in ordered[1:]:
-        if abs(c.cy - groups[-1][-1].cy) > 0.5 * max(c.size, 1.0):
-            groups.append([c])
-        else:
-            groups[-1].append(c)
-    out = []
-    for g in groups:
-        g.sort(key=lambda c: c.x0)
-        out.append(TextLine(page, min(c.top for c in g), "".join(c.text for c in g)))
-    return out
+    return [TextLine(page, min(c.top for c in g), "".join(c.text for c in g))
+            for g in printed_lines(chars)]
 
 
 # --------------------------------------------------------------------------- rulings
@@ -410,13 +402,6 @@ def split_at_strings(cell: Cell, strings: tuple[str, ...], fold: dict[int, str])
     text stands on both sides of the cut."""
     if not cell.chars:
         return [cell]
-    ordered = sorted(cell.chars, key=lambda c: c.cy)
-    lines: list[list[Char]] = [[ordered[0]]]
-    for c in ordered[1:]:
-        if abs(c.cy - lines[-1][-1].cy) > 0.5 * max(c.size, 1.0):
-            lines.append([c])
-        else:
-            lines[-1].append(c)
     cuts: set[float] = set()
 
     def cut(a: Char, b: Char) -> None:
@@ -424,8 +409,8 @@ def split_at_strings(cell: Cell, strings: tuple[str, ...], fold: dict[int, str])
         if b.x0 - a.x1 >= MIN_CELL_GAP_EM * max(a.size, b.size):
             cuts.add((a.x1 + b.x0) / 2)
 
-    for printed in lines:
-        ln = sorted((c for c in printed if not c.text.isspace()), key=lambda c: c.x0)
+    for printed in printed_lines(cell.chars):
+        ln = [c for c in printed if not c.text.isspace()]
         text = "".join(c.text.translate(fold) for c in ln)
         if len(text) != len(ln):  # a ligature or multi-character glyph: leave the cell as is
             continue
@@ -474,9 +459,9 @@ def _covered(segs: list[tuple[float, float]], x0: float, x1: float) -> bool:
 
 
 def _split_line(line: list[Char], stops: list[float]) -> list[list[Char]]:
-    """One printed line of a band → pieces separated by clear gaps, or by a smaller gap where a
-    ruling ends (``stops``: the line ends next to a merged cell mark a column edge)."""
-    line.sort(key=lambda c: c.x0)
+    """One printed line of a band (left to right) → pieces separated by clear gaps, or by a
+    smaller gap where a ruling ends (``stops``: the line ends next to a merged cell mark a column
+    edge)."""
     pieces = [[line[0]]]
     for a, b in pairwise(line):
         gap = b.x0 - a.x1
@@ -500,8 +485,10 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
     x0 = min(a for _, segs in lines for a, _ in segs)
     x1 = max(b for _, segs in lines for _, b in segs)
     top, bottom = lines[0][0], lines[-1][0]
-    inside = [c for c in chars if top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2]
-    rest = [c for c in chars if not (top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2)]
+    inside: list[Char] = []
+    rest: list[Char] = []
+    for c in chars:
+        (inside if top < c.cy < bottom and x0 - 2 <= c.cx <= x1 + 2 else rest).append(c)
     ys = [y for y, _ in lines]
     stops = sorted({x for _, segs in lines for seg in segs for x in seg} - {x0, x1})
     # characters → bands → printed lines → pieces
@@ -515,14 +502,7 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
     for bc in band_chars:
         chunks: list[list[Char]] = []
         spans: list[list[float]] = []
-        ordered = sorted(bc, key=lambda c: c.cy)
-        printed: list[list[Char]] = []
-        for c in ordered:
-            if printed and abs(c.cy - printed[-1][-1].cy) <= 0.5 * max(c.size, 1.0):
-                printed[-1].append(c)
-            else:
-                printed.append([c])
-        for ln in printed:
+        for ln in printed_lines(bc):
             for piece in _split_line(ln, stops):
                 a, b = piece[0].x0, piece[-1].x1
                 hit = [k for k, (s0, s1) in enumerate(spans) if a < s1 - 0.5 and b > s0 + 0.5]
