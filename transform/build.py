@@ -376,18 +376,13 @@ def _unreadable(text: str | None) -> bool:
 
 def _parse_findings(ctx: _Ctx, name: str, target: ParsedValue, actual: ParsedValue,
                     where: dict) -> None:
-    if target.kind == "unparsed":
-        ctx.add("unparsed_target",
-                f"指标「{name}」年度指标值「{target.text}」无法解析（{target.reason}）",
-                printed=target.text, **where)
-    elif target.kind == "empty":
-        ctx.add("missing_target", f"指标「{name}」缺少年度指标值", **where)
-    if actual.kind == "unparsed":
-        ctx.add("unparsed_actual",
-                f"指标「{name}」实际完成值「{actual.text}」无法解析（{actual.reason}）",
-                printed=actual.text, **where)
-    elif actual.kind == "empty":
-        ctx.add("missing_actual", f"指标「{name}」缺少实际完成值", **where)
+    for value, label, what in ((target, "年度指标值", "target"), (actual, "实际完成值", "actual")):
+        if value.kind == "unparsed":
+            ctx.add(f"unparsed_{what}",
+                    f"指标「{name}」{label}「{value.text}」无法解析（{value.reason}）",
+                    printed=value.text, **where)
+        elif value.kind == "empty":
+            ctx.add(f"missing_{what}", f"指标「{name}」缺少{label}", **where)
 
 
 def _explain(target: ParsedValue, actual: ParsedValue, weight: Decimal | None,
