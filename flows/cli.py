@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+from flows.inbox import find_pdfs
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -20,17 +22,6 @@ app = typer.Typer(
 
 #: exit status for a file that cannot be read (CLI contract, see README)
 EXIT_UNREADABLE = 2
-
-
-def _pdfs(paths: list[Path]) -> list[Path]:
-    """Files given, and the PDFs below folders given, in a stable order."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() == ".pdf"))
-        else:
-            out.append(p)
-    return out
 
 
 @app.command()
@@ -48,7 +39,7 @@ def extract(
     """
     from extract import ExtractError, extract_file
 
-    targets = _pdfs(files)
+    targets = find_pdfs(files)
     if not targets:
         typer.echo(f"jixiao extract: no PDF found in {' '.join(map(str, files))}", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
@@ -101,7 +92,7 @@ def check(
                    err=True)
         raise typer.Exit(1)
     docs, failed = [], 0
-    for path in _pdfs(files):
+    for path in find_pdfs(files):
         try:
             docs.append(extract_file(path))
         except ExtractError as exc:
@@ -216,9 +207,7 @@ def sql(
     The database is opened read-only: a statement that writes fails with a clear message
     (exit 1). ``json`` prints one array of objects keyed by column name.
     """
-    if fmt not in ("table", "csv", "json"):
-        typer.echo(f"jixiao sql: unknown format {fmt!r} (table, csv or json)", err=True)
-        raise typer.Exit(1)
+    _check_format(fmt, "sql")
     if file is not None:
         try:
             query = file.read_text(encoding="utf-8")
@@ -229,16 +218,7 @@ def sql(
         typer.echo("jixiao sql: give a statement or --file FILE.sql", err=True)
         raise typer.Exit(1)
     columns, rows = _query(_db(db), query)
-    if fmt == "json":
-        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, r))) for r in rows],
-                                    ensure_ascii=False, indent=1) + "\n")
-    elif fmt == "csv":
-        import csv
-
-        w = csv.writer(sys.stdout)
-        w.writerow(columns)
-        w.writerows(rows)
-    else:
+    if not _write_rows(columns, rows, fmt):
         from rich.console import Console
         from rich.table import Table
 
@@ -249,6 +229,31 @@ def sql(
             table.add_row(*("" if v is None else str(v) for v in r))
         Console(width=200).print(table)
         typer.echo(f"{len(rows)} row(s)")
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def _check_format(fmt: str, command: str) -> None:
+    if fmt not in FORMATS:
+        typer.echo(f"jixiao {command}: unknown format {fmt!r} ({', '.join(FORMATS)})", err=True)
+        raise typer.Exit(1)
+
+
+def _write_rows(columns: list[str], rows: list[tuple], fmt: str) -> bool:
+    """Rows as ``json`` (one array of objects) or ``csv`` on stdout; False for ``table``."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, r))) for r in rows],
+                                    ensure_ascii=False, indent=1) + "\n")
+        return True
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(columns)
+        w.writerows(rows)
+        return True
+    return False
 
 
 def _jsonable(v):
@@ -262,19 +267,22 @@ def _jsonable(v):
     return v
 
 
-def _query(db: Path, query: str) -> tuple[list[str], list[tuple]]:
-    """Columns and rows of one read-only statement; one-line errors, exit 1."""
+def _query(db: Path, query: str, params: dict | None = None, command: str = "sql"
+           ) -> tuple[list[str], list[tuple]]:
+    """Columns and rows of one statement on the warehouse opened read-only; one-line errors
+    (``jixiao <command>: …``), exit 1."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
     from load import reader
 
     if not db.exists():
-        typer.echo(f"jixiao sql: no warehouse at {db} (run `jixiao ingest` first)", err=True)
+        typer.echo(f"jixiao {command}: no warehouse at {db} (run `jixiao ingest` first)",
+                   err=True)
         raise typer.Exit(1)
     try:
         with reader(db) as engine, engine.connect() as conn:
-            result = conn.execute(text(query))
+            result = conn.execute(text(query), params or {})
             if not result.returns_rows:
                 return [], []
             return list(result.keys()), [tuple(r) for r in result]
@@ -283,7 +291,7 @@ def _query(db: Path, query: str) -> tuple[list[str], list[tuple]]:
         msg = str(orig).strip().splitlines()[0]
         if "read-only" in msg.lower() or "read only" in msg.lower():
             msg = f"the warehouse is opened read-only; writing is not allowed here ({msg})"
-        typer.echo(f"jixiao sql: {msg}", err=True)
+        typer.echo(f"jixiao {command}: {msg}", err=True)
         raise typer.Exit(1) from None
 
 
@@ -309,7 +317,7 @@ def export(
         raise typer.Exit(1)
     frames = {}
     for view in REPORT_VIEWS:
-        columns, rows = _query(_db(db), f"SELECT * FROM {view}")
+        columns, rows = _query(_db(db), f"SELECT * FROM {view}", command="export")
         frames[view] = pd.DataFrame(rows, columns=columns)
     to.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
@@ -338,6 +346,7 @@ def issues(
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),
 ) -> None:
     """List the data-quality issues (dq_issue), newest first."""
+    _check_format(fmt, "issues")
     where, params = [], {}
     if file:
         where.append("file_name LIKE :file")
@@ -356,17 +365,8 @@ def issues(
              + (" WHERE " + " AND ".join(where) if where else "")
              + " ORDER BY detected_at DESC, issue_id DESC LIMIT :limit")
     params["limit"] = limit
-    columns, rows = _query_params(_db(db), query, params)
-    if fmt == "json":
-        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, r))) for r in rows],
-                                    ensure_ascii=False, indent=1) + "\n")
-        return
-    if fmt == "csv":
-        import csv
-
-        w = csv.writer(sys.stdout)
-        w.writerow(columns)
-        w.writerows(rows)
+    columns, rows = _query(_db(db), query, params, command="issues")
+    if _write_rows(columns, rows, fmt):
         return
     from rich.console import Console
     from rich.markup import escape
@@ -381,19 +381,6 @@ def issues(
                       f"{escape(d['check_code'])} {escape(where_)}: {escape(d['message'])}",
                       highlight=False)
     typer.echo(f"{len(rows)} issue(s)")
-
-
-def _query_params(db: Path, query: str, params: dict) -> tuple[list[str], list[tuple]]:
-    from sqlalchemy import text
-
-    from load import reader
-
-    if not db.exists():
-        typer.echo(f"jixiao: no warehouse at {db} (run `jixiao ingest` first)", err=True)
-        raise typer.Exit(1)
-    with reader(db) as engine, engine.connect() as conn:
-        result = conn.execute(text(query), params)
-        return list(result.keys()), [tuple(r) for r in result]
 
 
 @app.command()

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -28,6 +28,7 @@ from prefect.cache_policies import NO_CACHE
 from extract import ExtractError, RawDocument, extract_file
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
 from flows.config import Settings
+from flows.inbox import find_pdfs
 from load import (
     LoadResult,
     RunCounts,
@@ -107,18 +108,6 @@ class IngestSummary:
 # ------------------------------------------------------------------------------ library calls
 
 
-def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
-    """Files given and every ``*.pdf`` below folders given (any depth), in a stable order."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() == ".pdf"))
-        elif p.exists():
-            out.append(p)
-    seen: set[Path] = set()
-    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]
-
-
 def _extract_one(src: SourceFile) -> Extracted:
     """Extract one file (in a worker process); a file that cannot be read is a value, not a raise."""
     try:
@@ -155,8 +144,15 @@ def _retry_if_locked(task, task_run, state) -> bool:
 
 @task(name="discover", cache_policy=NO_CACHE)
 def discover(paths: Sequence[str]) -> list[SourceFile]:
-    """Find the PDFs and hash them (sha256)."""
-    return [SourceFile.from_path(p) for p in find_pdfs(paths)]
+    """Find the PDFs and hash them (sha256); a path that does not exist is logged and skipped
+    (the inbox of a scheduled run may be missing for a night)."""
+    found = []
+    for p in find_pdfs(paths):
+        if p.is_file():
+            found.append(SourceFile.from_path(p))
+        else:
+            get_run_logger().warning("no such file or folder: %s", p)
+    return found
 
 
 @task(name="extract", cache_policy=NO_CACHE)
