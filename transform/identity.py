@@ -408,13 +408,29 @@ def _canonical(cluster: list[_Node]) -> _Node:
     return min(cluster, key=rank)
 
 
-def _make_nodes(items: list[tuple[int | None, str, str, str]], apart_prefix: str = _APART
-                ) -> list[_Node]:
-    """items: (year, printed name, node key, forced key or None) → nodes keyed by node key,
-    split by normalized name where one year printed two names with the same key."""
+def _node(key: str, names: dict[str, set], members: list[tuple[int | None, str, str | None]]
+          ) -> _Node:
+    """A node from its (year, printed name, forced key) members."""
+    forced = next((f for _, _, f in members if f is not None), None)
+    return _Node(
+        key=key, names=names,
+        printed=sorted({(y, p) for y, p, _ in members}, key=lambda t: (_year_sort(t[0]), t[1])),
+        forced=forced, apart=forced is not None and forced.startswith(_APART))
+
+
+def _by_key(items: Iterable[tuple[int | None, str, str, str | None]]
+            ) -> dict[str, list[tuple[int | None, str, str | None]]]:
+    """(year, printed, key, forced) items → key → their (year, printed, forced)."""
     by_key: dict[str, list[tuple[int | None, str, str | None]]] = defaultdict(list)
     for year, printed, key, forced in items:
         by_key[key].append((year, printed, forced))
+    return by_key
+
+
+def _make_nodes(items: list[tuple[int | None, str, str, str]]) -> list[_Node]:
+    """items: (year, printed name, node key, forced key or None) → nodes keyed by node key,
+    split by normalized name where one year printed two names with the same key."""
+    by_key = _by_key(items)
     nodes = []
     for key, members in sorted(by_key.items()):
         per_year: dict[int | None, set[str]] = defaultdict(set)
@@ -428,13 +444,7 @@ def _make_nodes(items: list[tuple[int | None, str, str, str]], apart_prefix: str
             names: dict[str, set] = defaultdict(set)
             for year, printed, _ in ms:
                 names[normalize_name(printed)].add(year)
-            forced = next((f for _, _, f in ms if f is not None), None)
-            nodes.append(_Node(
-                key=part_key, names=dict(names),
-                printed=sorted({(y, p) for y, p, _ in ms}, key=lambda t: (_year_sort(t[0]), t[1])),
-                forced=forced,
-                apart=forced is not None and forced.startswith(apart_prefix),
-            ))
+            nodes.append(_node(part_key, dict(names), ms))
     return nodes
 
 
@@ -558,18 +568,8 @@ def _scoped_indicator_override(overrides: tuple[Override, ...],
 def _make_nodes_for_indicators(items: list[tuple[int | None, str, str, str | None]]
                                ) -> list[_Node]:
     """Indicator nodes: keyed by the row key of :func:`indicator_keys` (already unique per year)."""
-    by_key: dict[str, list[tuple[int | None, str, str | None]]] = defaultdict(list)
-    for year, printed, key, forced in items:
-        by_key[key].append((year, printed, forced))
-    nodes = []
-    for key, ms in sorted(by_key.items()):
-        forced = next((f for _, _, f in ms if f is not None), None)
-        nodes.append(_Node(
-            key=key, names={key: {y for y, _, _ in ms}},
-            printed=sorted({(y, p) for y, p, _ in ms}, key=lambda t: (_year_sort(t[0]), t[1])),
-            forced=forced, apart=forced is not None and forced.startswith(_APART),
-        ))
-    return nodes
+    by_key = _by_key(items)
+    return [_node(key, {key: {y for y, _, _ in ms}}, ms) for key, ms in sorted(by_key.items())]
 
 
 def resolve_documents(documents: Iterable[RawDocument],
