@@ -201,7 +201,7 @@ def _crashed(src: SourceFile, cause: object) -> Extracted:
 def record_file(db: str, run_id: str, item: Extracted | SourceFile, duplicate_of: str | None = None,
                 ) -> str:
     """Record a file that is not loaded: failed (with its reason) or duplicate."""
-    with writer(db) as engine, engine.begin() as conn:
+    with writer(db, init=False) as engine, engine.begin() as conn:
         if duplicate_of is not None:
             assert isinstance(item, SourceFile)
             return record_duplicate(conn, run_id, item, duplicate_of)
@@ -217,7 +217,7 @@ def transform_all(db: str, docs: Sequence[RawDocument], rules: str
     """Typed rows and findings of every new document (by document id), with ids resolved over
     every name already in the warehouse and every document of the run (so they do not depend on
     arrival order); a document the transform fails on is returned with the reason instead."""
-    with writer(db) as engine, engine.connect() as conn:
+    with writer(db, init=False) as engine, engine.connect() as conn:
         known = known_projects(conn)
     ident = resolve_identity([*known, *observations(docs)], load_overrides())
     done, failed = {}, {}
@@ -258,7 +258,7 @@ def load_one(db: str, run_id: str, src: SourceFile, tdoc, findings: Sequence[Fin
              page_count: int, identity) -> LoadResult:
     """One document in one transaction; the writer is released right after (readers may query
     between two documents)."""
-    with writer(db) as engine:
+    with writer(db, init=False) as engine:
         return load_document(engine, run_id, src, tdoc, findings, page_count, identity=identity)
 
 
@@ -271,7 +271,7 @@ def alert(summary: AlertSummary, urls: Sequence[str]) -> AlertResult:
 @task(name="finish-run", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
       cache_policy=NO_CACHE)
 def finish(db: str, run_id: str, counts: RunCounts) -> None:
-    with writer(db) as engine, engine.begin() as conn:
+    with writer(db, init=False) as engine, engine.begin() as conn:
         finish_run(conn, run_id, counts)
 
 
@@ -315,7 +315,7 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     warm.start()
     t = time.perf_counter()
     sources = discover(paths)
-    with writer(db) as engine, engine.begin() as conn:
+    with writer(db) as engine, engine.begin() as conn:  # creates the schema (once a run)
         start_run(conn, run_id, started_at=started)
         seen = [(s, classify(conn, s)) for s in sources]
     timings["discover"] = time.perf_counter() - t
