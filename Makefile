@@ -26,6 +26,7 @@ demo: $(STAMP)
 	  budget_full_year AS 全年预算万元, execution_rate AS 执行率, total_score AS 总分, grade AS 等级, \
 	  prev_total_score AS 上年总分, prev_grade AS 上年等级 FROM v_project_year_over_year \
 	  WHERE fiscal_year = 2024 ORDER BY total_score, project_name"
+	$(BIN)/jixiao status --db $(DEMO_DB)
 
 ## test: the whole suite (unit, property, end-to-end on the bundled PDFs)
 test: $(STAMP)

@@ -46,9 +46,8 @@ import math
 import string
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -281,7 +280,7 @@ class SuiteRun:
 
 
 def run_suites(tdoc: TransformedDocument) -> SuiteRun:
-    """Validate one document with every suite; findings and the GX results (for Data Docs)."""
+    """Validate one document with every suite; findings and the GX results."""
     return run_suites_many([tdoc])[0]
 
 
@@ -449,61 +448,3 @@ def _fmt(v: Any) -> str | None:
         return f"{v:.2f}"
     return str(v)
 
-
-# --------------------------------------------------------------------------------------------
-# Data Docs
-# --------------------------------------------------------------------------------------------
-
-DATA_DOCS_SITE = "jixiao_data_docs"
-
-
-def build_data_docs(results: Iterable[SuiteRun | SuiteResult], target_dir: str | Path) -> Path:
-    """Write GX Data Docs (static HTML) for validation results under ``target_dir``.
-
-    Cheap and only when asked: a fresh ephemeral context (in-memory stores) with one local
-    site whose store backend is ``target_dir``; the suites and the given results are put into
-    its stores and the site is built. Returns the path of ``index.html``.
-    """
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    target = Path(target_dir).resolve()
-    target.mkdir(parents=True, exist_ok=True)
-    items: list[SuiteResult] = []
-    for r in results:
-        items.extend(r.results if isinstance(r, SuiteRun) else (r,))
-
-    _quiet()  # before the context: creating it logs a temporary folder at INFO
-    context = gx.get_context(mode="ephemeral")
-    context.add_data_docs_site(DATA_DOCS_SITE, {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(target)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
-    for s in load_suites():
-        for suite in s.gx_suites.values():
-            context.suites.add(_copy_suite(suite))
-    now = datetime.now(UTC)
-    for i, item in enumerate(items):
-        suite_id = ExpectationSuiteIdentifier(name=f"{item.suite}.{item.frame}")
-        key = ValidationResultIdentifier(
-            expectation_suite_identifier=suite_id,
-            run_id=RunIdentifier(run_name=item.file, run_time=now),
-            batch_identifier=f"{item.document_id[:16]}-{item.frame}-{i}",
-        )
-        context.validation_results_store.set(key, item.result)
-    context.build_data_docs(site_names=[DATA_DOCS_SITE])
-    return target / "index.html"
-
-
-def _copy_suite(suite: ExpectationSuite) -> ExpectationSuite:
-    """A suite of the same expectations, owned by no context yet (adding it claims it)."""
-    from great_expectations.core import ExpectationSuite
-
-    return ExpectationSuite(name=suite.name, meta=dict(suite.meta),
-                            expectations=[e.configuration for e in suite.expectations])

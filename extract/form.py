@@ -342,7 +342,9 @@ class FormReader:
             self.file,
             f"unknown header {cell.text.strip()!r} in the {block} header row; "
             "no column was guessed",
-            page=row.page, project=project)
+            page=row.page, project=project,
+            detail_zh=f"{block.partition('(')[2].rstrip(')') or block}表头行中的"
+                      f"“{cell.text.strip()}”")
 
     def _funding_header(self, row: Row, rows_after: list[Row]) -> bool:
         found, unknown = self._header_cells(row, H.FUNDING)
@@ -362,7 +364,8 @@ class FormReader:
         missing = H.FUNDING.required - names
         if missing:
             raise UnknownHeader(self.file, f"funding block without column(s) {sorted(missing)}",
-                                page=row.page, project=self._cur.values.get("project_name"))
+                                page=row.page, project=self._cur.values.get("project_name"),
+                                detail_zh=f"资金表头缺少列 {'、'.join(sorted(missing))}")
         self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=("goal_block", "goal_expected"))
         self._funding = Columns.build(found, block, right=_right_edge(row, block))
@@ -496,7 +499,8 @@ class FormReader:
         missing = H.INDICATORS.required - names
         if missing:
             raise UnknownHeader(self.file, f"indicator block without column(s) {sorted(missing)}",
-                                page=row.page, project=self._cur.values.get("project_name"))
+                                page=row.page, project=self._cur.values.get("project_name"),
+                                detail_zh=f"绩效指标表头缺少列 {'、'.join(sorted(missing))}")
         self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=())
         left = min(c.x0 for r in [row, *block] for c in r.cells)

@@ -60,8 +60,10 @@ def _open_error(path: str, exc: BaseException) -> ExtractError:
     name = type(cause).__name__
     detail = str(cause).strip() or name
     if name in ("PSEOF", "PDFSyntaxError", "PDFNoValidXRef"):
-        return CorruptPDF(path, f"the PDF is truncated or corrupt ({name}: {detail})")
-    return CorruptPDF(path, f"the PDF cannot be parsed ({name}: {detail})")
+        return CorruptPDF(path, f"the PDF is truncated or corrupt ({name}: {detail})",
+                          detail_zh=f"{name}: {detail}")
+    return CorruptPDF(path, f"the PDF cannot be parsed ({name}: {detail})",
+                      detail_zh=f"无法解析，{name}: {detail}")
 
 
 def _sniff(path: str, data: bytes) -> None:
@@ -70,7 +72,9 @@ def _sniff(path: str, data: bytes) -> None:
     head = data[:1024]
     if b"%PDF-" not in head:
         kind = "text" if _looks_text(head) else "binary data"
-        raise NotAPDF(path, f"not a PDF: the file starts with {kind}, not '%PDF-'")
+        raise NotAPDF(path, f"not a PDF: the file starts with {kind}, not '%PDF-'",
+                      detail_zh=f"文件开头是{'文本' if kind == 'text' else '二进制数据'}，"
+                                "不是“%PDF-”")
 
 
 def _looks_text(head: bytes) -> bool:
@@ -218,7 +222,8 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
         try:
             data = Path(p).read_bytes()
         except OSError as exc:
-            raise ExtractError(p, f"cannot read the file ({exc.strerror or exc})") from exc
+            raise ExtractError(p, f"cannot read the file ({exc.strerror or exc})",
+                               detail_zh=str(exc.strerror or exc)) from exc
     _sniff(p, data)
     sha = hashlib.sha256(data).hexdigest()
     reader = FormReader(p)
@@ -236,9 +241,12 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
             first = min(no_text)
             what = (f"page {first} is an image only" if no_text[first] == IMAGE_ONLY
                     else f"the text of page {first} {no_text[first]}")
-            raise NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first)
+            what_zh = (f"第 {first} 页只有图片" if no_text[first] == IMAGE_ONLY
+                       else f"第 {first} 页的文字无法解码")
+            raise NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first,
+                              detail_zh=what_zh)
         raise NoSelfEvaluationTable(
-            p, f"no 财政项目支出绩效自评表 found in {count} page(s)")
+            p, f"no 财政项目支出绩效自评表 found in {count} page(s)", detail_zh=f"共 {count} 页")
     skipped = []
     for number in range(1, count + 1):
         if number in reader.used_pages:

@@ -9,8 +9,10 @@ Pure-ish: no Prefect import, so the flow can call it from a task and tests can c
   is the report (the flow publishes the same text as a Prefect markdown artifact), ``title``
   its one-line title.
 * :func:`send_alert` sends ONE message per run to every Apprise URL (webhook ``json://`` /
-  ``jsons://``, e-mail ``mailto://``, 企业微信 ``wecombot://``, 钉钉 ``dingtalk://`` …), only
-  when the run has new findings or failed files. A URL that does not take the message is logged
+  ``jsons://``, e-mail ``mailto://``, 企业微信 ``wecombot://``, 钉钉 ``dingtalk://`` …): every run
+  with ``always=True`` (``JIXIAO_ALERT_ON=always``, a heartbeat: a missing message means a
+  missing run), else only when the run has new findings or failed files. A URL that does not
+  take the message is logged
   (standard :mod:`logging`, URL with its secrets masked) and retried once; nothing raises:
   the :class:`AlertResult` says what was sent, what failed and why.
 
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flows.schedule import shanghai
 from transform.rows import Finding
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class FileOutcome:
     status: str  # one of FILE_STATUSES
     reason: str | None = None  # why it was not loaded (failed / quarantined / duplicate of …)
     findings: int = 0  # new findings of this file in the run
+    unit: str | None = None  # 主管部门 / 实施单位 where the file could be read
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,13 @@ class AlertSummary:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     top_severities: tuple[str, ...] = field(default=())  # severity of each top finding
+    report: str | None = None  # the run's quality report (HTML file)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
     def from_run(cls, run_id: str, files: Iterable[FileOutcome],
                  findings: Iterable[Finding], *, started_at: datetime | None = None,
-                 finished_at: datetime | None = None,
+                 finished_at: datetime | None = None, report: str | None = None,
                  top: int = TOP_FINDINGS) -> AlertSummary:
         """A summary of a run from its files and its NEW findings (those of this run)."""
         files = tuple(files)
@@ -89,6 +94,7 @@ class AlertSummary:
             total_findings=len(findings),
             started_at=started_at,
             finished_at=finished_at,
+            report=report,
         )
 
     # ----------------------------------------------------------------------------------------
@@ -103,8 +109,13 @@ class AlertSummary:
 
     @property
     def notify_type(self) -> str:
-        """Apprise's message type: ``failure`` with errors or failed files, else ``warning``."""
-        return "failure" if self.failed_files or self.severity_counts.get("error") else "warning"
+        """Apprise's message type: ``failure`` with errors or failed files, ``warning`` with
+        warnings or quarantined files, else ``success``."""
+        if self.failed_files or self.severity_counts.get("error"):
+            return "failure"
+        if self.should_alert or self.status_counts.get("quarantined"):
+            return "warning"
+        return "success"
 
     @property
     def title(self) -> str:
@@ -113,8 +124,11 @@ class AlertSummary:
                  for s, n in self.severity_counts.items() if n]
         if self.failed_files:
             parts.append(f"失败文件 {self.failed_files} 个")
+        if self.status_counts.get("quarantined"):
+            parts.append(f"隔离文件 {self.status_counts['quarantined']} 个")
         if not parts:
             parts.append("无新问题")
+        parts.append(f"载入文件 {self.status_counts.get('loaded', 0)} 个")
         return f"jixiao 入库 {self.run_id}：{'，'.join(parts)}"
 
     def summary_markdown(self) -> str:
@@ -122,10 +136,12 @@ class AlertSummary:
         lines = [f"## {_md(self.title)}", ""]
         when = []
         if self.started_at:
-            when.append(f"开始 {self.started_at:%Y-%m-%d %H:%M:%S}")
+            when.append(f"开始 {shanghai(self.started_at)}")
         if self.finished_at:
-            when.append(f"结束 {self.finished_at:%Y-%m-%d %H:%M:%S}")
-        lines.append(f"运行 `{self.run_id}`" + (f"（{'，'.join(when)}）" if when else ""))
+            when.append(f"结束 {shanghai(self.finished_at)}")
+        lines.append(f"运行 `{self.run_id}`" + (f"（{'，'.join(when)}，北京时间）" if when else ""))
+        if self.report:
+            lines.append(f"\n质量报告（可离线打开的网页）：`{self.report}`")
         lines += ["", "| 类别 | 项目 | 数量 |", "|---|---|---:|"]
         for s, n in self.severity_counts.items():
             lines.append(f"| 问题 | {SEVERITY_LABELS.get(s, s)} ({s}) | {n} |")
@@ -136,10 +152,11 @@ class AlertSummary:
 
         lines += ["", "### 文件", ""]
         if self.files:
-            lines += ["| 文件 | 状态 | 新问题 | 原因 |", "|---|---|---:|---|"]
+            lines += ["| 文件 | 单位 | 状态 | 新问题 | 原因 |", "|---|---|---|---:|---|"]
             for f in self.files[:MAX_FILES]:
-                lines.append(f"| {_cell(f.file)} | {STATUS_LABELS.get(f.status, f.status)} "
-                             f"({f.status}) | {f.findings} | {_cell(f.reason or '')} |")
+                lines.append(f"| {_cell(f.file)} | {_cell(f.unit or '')} | "
+                             f"{STATUS_LABELS.get(f.status, f.status)} ({f.status}) | "
+                             f"{f.findings} | {_cell(f.reason or '')} |")
             if len(self.files) > MAX_FILES:
                 lines.append(f"\n（另有 {len(self.files) - MAX_FILES} 个文件未列出）")
         else:
@@ -201,11 +218,11 @@ class AlertResult:
 
 
 def send_alert(summary: AlertSummary, urls: Sequence[str] | str | None, *,
-               retry_delay: float = 1.0) -> AlertResult:
+               always: bool = False, retry_delay: float = 1.0) -> AlertResult:
     """Send the run's summary once to every Apprise URL; never raises.
 
-    Nothing is sent (``skipped``) when the run has no new findings and no failed files, or
-    when there is no URL. Each URL gets one message (title :attr:`AlertSummary.title`, body
+    Nothing is sent (``skipped``) when there is no URL, or, unless ``always``, when the run has
+    no new findings and no failed files. Each URL gets one message (title :attr:`AlertSummary.title`, body
     :meth:`AlertSummary.summary_markdown`); a URL that fails is logged and retried once after
     ``retry_delay`` seconds. ``urls`` may also be one space-separated string
     (``JIXIAO_ALERT_URLS``).
@@ -213,7 +230,7 @@ def send_alert(summary: AlertSummary, urls: Sequence[str] | str | None, *,
     url_list = [u.strip() for u in (urls.split() if isinstance(urls, str) else urls or ())
                 if u and u.strip()]
     try:
-        if not summary.should_alert:
+        if not always and not summary.should_alert:
             return AlertResult(skipped=True, reason="没有新问题，也没有失败的文件")
         if not url_list:
             return AlertResult(skipped=True, reason="没有配置告警地址 (JIXIAO_ALERT_URLS)")

@@ -82,11 +82,10 @@ def check(
     from rich.table import Table
 
     from extract import ExtractError, extract_file
-    from flows.config import Settings
     from transform import load_overrides, transform_documents
     from transform.scoring import RULE_SETS
 
-    rule_set = rules or Settings.load().rules
+    rule_set = rules or _settings("check").rules
     if rule_set not in RULE_SETS:
         typer.echo(f"jixiao check: unknown rule set {rule_set!r}; known: {', '.join(RULE_SETS)}",
                    err=True)
@@ -143,10 +142,19 @@ def check(
 # ------------------------------------------------------------------------------ warehouse
 
 
-def _db(db: Path | None) -> Path:
-    from flows.config import Settings
+def _settings(command: str):
+    """The validated settings; a bad variable ends the command with one line (exit 1)."""
+    from flows.config import Settings, SettingsError
 
-    return Path(db) if db else Settings.load().db
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        typer.echo(f"jixiao {command}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _db(db: Path | None, command: str = "sql") -> Path:
+    return Path(db) if db else _settings(command).db
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -186,10 +194,17 @@ def ingest(
         typer.echo(f"jixiao ingest: no such file or folder: {', '.join(missing)}", err=True)
         raise typer.Exit(1)
     _quiet_prefect(verbose)
+    settings = _settings("ingest")
+    from transform.scoring import RULE_SETS
+
+    if rules is not None and rules not in RULE_SETS:
+        typer.echo(f"jixiao ingest: unknown rule set {rules!r}; known: {', '.join(RULE_SETS)}",
+                   err=True)
+        raise typer.Exit(1)
     from flows.ingest import ingest_reports
 
     summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
-                             db=str(_db(db)), rules=rules, workers=workers,
+                             db=str(db or settings.db), rules=rules, workers=workers,
                              alert_urls=[] if no_alerts else None, progress=True)
     typer.echo(summary.text())
 
@@ -317,7 +332,7 @@ def export(
         raise typer.Exit(1)
     frames = {}
     for view in REPORT_VIEWS:
-        columns, rows = _query(_db(db), f"SELECT * FROM {view}", command="export")
+        columns, rows = _query(_db(db, "export"), f"SELECT * FROM {view}", command="export")
         frames[view] = pd.DataFrame(rows, columns=columns)
     to.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
@@ -365,7 +380,7 @@ def issues(
              + (" WHERE " + " AND ".join(where) if where else "")
              + " ORDER BY detected_at DESC, issue_id DESC LIMIT :limit")
     params["limit"] = limit
-    columns, rows = _query(_db(db), query, params, command="issues")
+    columns, rows = _query(_db(db, "issues"), query, params, command="issues")
     if _write_rows(columns, rows, fmt):
         return
     from rich.console import Console
@@ -385,12 +400,104 @@ def issues(
 
 @app.command()
 def serve(verbose: bool = typer.Option(False, "--verbose", help="show Prefect's logs")) -> None:
-    """Serve the nightly deployment of the ingest flow (cron $JIXIAO_SCHEDULE, default
-    0 2 * * *, time zone Asia/Shanghai) until interrupted."""
-    _quiet_prefect(verbose)
-    from flows.ingest import serve as serve_flow
+    """Serve the nightly deployment of the ingest flow until interrupted.
 
-    serve_flow(on_start=typer.echo)
+    Schedule: $JIXIAO_SCHEDULE (cron, default 0 2 * * *, Asia/Shanghai; or 'every 30s').
+    Without PREFECT_API_URL a local Prefect server (scheduler and UI) is started on
+    127.0.0.1:$JIXIAO_PREFECT_PORT (default 4200) and stopped on exit. Prints the next three
+    run times, then one line when each run starts and ends.
+    """
+    _quiet_prefect(verbose)
+    settings = _settings("serve")
+    from flows.ingest import serve as serve_flow
+    from flows.prefect_server import PrefectServerError
+
+    try:
+        serve_flow(settings, say=typer.echo)
+    except PrefectServerError as exc:
+        typer.echo(f"jixiao serve: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("jixiao serve: stopped")
+
+
+RUN_STATE_LABELS = {"completed": "完成", "completed_with_problems": "完成·有问题",
+                    "running": "未结束"}
+ALERT_LABELS = {"sent": "已发送", "failed": "未送达", "skipped": "无需发送", "off": "不发送"}
+
+
+@app.command()
+def status(
+    db: Path | None = DB_OPTION,
+    limit: int = typer.Option(10, "--limit", min=1, help="how many runs to show"),
+) -> None:
+    """The last ingest runs (ingest_run): when, how long, counts, state, alert; and when the
+    next scheduled run is due. A run without an end is still running or was killed."""
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from flows.schedule import shanghai
+
+    settings = _settings("status")
+    path = Path(db) if db else settings.db
+    console = Console(width=200)
+    if path.exists():
+        columns, rows = _query(path, "SELECT * FROM ingest_run ORDER BY started_at DESC, run_id "
+                               "LIMIT :limit", {"limit": limit}, command="status")
+    else:
+        columns, rows = [], []
+        console.print(f"no warehouse at {escape(str(path))} yet: no run has finished")
+    runs = [dict(zip(columns, r)) for r in rows]
+    table = Table(title=f"最近的入库运行 last ingest runs ({escape(str(path))})")
+    for col in ("开始（北京时间）", "用时", "状态", "新文件", "载入", "隔离", "失败", "重复",
+                "自评表", "新问题", "告警", "运行编号"):
+        table.add_column(col)
+    now = datetime.now(UTC)
+    for r in runs:
+        started, finished = _aware(r["started_at"]), _aware(r["finished_at"])
+        took = (finished or now) - started
+        state = r.get("state") or ("completed" if finished else "running")
+        label = RUN_STATE_LABELS.get(state, state)
+        if finished is None:
+            label += f"（已 {_duration(took)}：运行中或已中断）"
+        color = {"completed": "green", "completed_with_problems": "red"}.get(state, "yellow")
+        table.add_row(shanghai(started), _duration(took) if finished else "",
+                      f"[{color}]{escape(label)}[/]",
+                      *(str(r[k]) for k in ("files_new", "loaded", "quarantined", "failed",
+                                            "duplicate", "reports_loaded", "issues_new")),
+                      ALERT_LABELS.get(r.get("alert_status") or "", r.get("alert_status") or ""),
+                      str(r["run_id"])[:8])
+    if runs:
+        console.print(table)
+    for r in runs:
+        if r.get("alert_status") == "failed":
+            console.print(f"[red]告警未送达[/] {shanghai(_aware(r['started_at']))} 运行 "
+                          f"{str(r['run_id'])[:8]}：{escape(r.get('alert_detail') or '')}",
+                          highlight=False)
+    schedule = settings.schedule
+    console.print(f"下次计划运行 next scheduled run: "
+                  f"{', '.join(f'{t:%Y-%m-%d %H:%M:%S}' for t in schedule.next_runs(1))}"
+                  f"（北京时间，{schedule.describe()}；由 `jixiao serve` 执行）", highlight=False)
+
+
+def _aware(dt):
+    from datetime import UTC
+
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+def _duration(delta) -> str:
+    s = int(delta.total_seconds())
+    if s < 60:
+        return f"{s} 秒"
+    if s < 3600:
+        return f"{s // 60} 分 {s % 60} 秒"
+    return f"{s // 3600} 小时 {s % 3600 // 60} 分"
 
 
 def _print_summary(docs: list) -> None:

@@ -1,12 +1,16 @@
-"""Configuration from the environment (and a ``.env`` file in the working directory).
+"""Configuration from the environment (and a ``.env`` file in the working directory), validated
+when loaded: a bad value stops the command at once with one line naming the variable, instead of
+a night that records every good file as failed.
 
-| variable            | meaning                                                      | default                  |
-|---------------------|--------------------------------------------------------------|--------------------------|
-| ``JIXIAO_DB``       | the DuckDB warehouse file                                    | ``warehouse/jixiao.duckdb`` |
-| ``JIXIAO_INBOX``    | folder(s) of new reports for ``jixiao ingest`` (space-separated) | ``samples/``          |
-| ``JIXIAO_RULES``    | scoring rule set (``shanghai``, ``hubei``, ``jiangxi``)      | ``shanghai``             |
-| ``JIXIAO_ALERT_URLS`` | Apprise URLs for data-quality alerts, space-separated      | (none: no alerts)        |
-| ``JIXIAO_SCHEDULE`` | cron of the nightly ingest (time zone Asia/Shanghai)         | ``0 2 * * *``            |
+| variable              | meaning                                                        | default                     |
+|-----------------------|----------------------------------------------------------------|-----------------------------|
+| ``JIXIAO_DB``         | the DuckDB warehouse file                                      | ``warehouse/jixiao.duckdb`` |
+| ``JIXIAO_INBOX``      | folder(s) of new reports (space-separated)                     | ``samples/``                |
+| ``JIXIAO_RULES``      | scoring rule set (``shanghai``, ``hubei``, ``jiangxi``)        | ``shanghai``                |
+| ``JIXIAO_ALERT_URLS`` | Apprise URLs for the run's summary, space-separated            | (none: no alerts)           |
+| ``JIXIAO_ALERT_ON``   | ``always`` (every run: a heartbeat) or ``problems``            | ``always``                  |
+| ``JIXIAO_SCHEDULE``   | cron of the nightly ingest (Asia/Shanghai), or ``every 30s``   | ``0 2 * * *``               |
+| ``JIXIAO_PREFECT_PORT`` | port of the local Prefect server ``jixiao serve`` starts     | ``4200``                    |
 """
 
 from __future__ import annotations
@@ -15,11 +19,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.schedule import TIMEZONE, NightlySchedule, ScheduleError, parse_schedule
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = ROOT / "warehouse" / "jixiao.duckdb"
 DEFAULT_INBOX = ROOT / "samples"
 DEFAULT_SCHEDULE = "0 2 * * *"
-TIMEZONE = "Asia/Shanghai"
+DEFAULT_PREFECT_PORT = 4200
+#: when the run's summary is sent: every run (so a missing message means a missing run), or
+#: only runs with new findings or failed files
+ALERT_ON = ("always", "problems")
+DEFAULT_ALERT_ON = "always"
+
+__all__ = ["ALERT_ON", "DEFAULT_SCHEDULE", "ROOT", "TIMEZONE", "Settings", "SettingsError"]
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used (the message names the variable)."""
 
 
 def _dotenv(path: Path = Path(".env")) -> dict[str, str]:
@@ -42,10 +58,13 @@ class Settings:
     inbox: tuple[Path, ...]
     rules: str
     alert_urls: tuple[str, ...]
-    schedule: str
+    schedule: NightlySchedule
+    alert_on: str = DEFAULT_ALERT_ON
+    prefect_port: int = DEFAULT_PREFECT_PORT
 
     @classmethod
     def load(cls) -> Settings:
+        """The settings in force; :class:`SettingsError` names a bad variable."""
         env = {**_dotenv(), **os.environ}
 
         def get(key: str) -> str | None:
@@ -56,7 +75,37 @@ class Settings:
         return cls(
             db=Path(get("JIXIAO_DB") or DEFAULT_DB),
             inbox=tuple(Path(p) for p in inbox.split()) if inbox else (DEFAULT_INBOX,),
-            rules=get("JIXIAO_RULES") or "shanghai",
+            rules=_rules(get("JIXIAO_RULES") or "shanghai"),
             alert_urls=tuple((get("JIXIAO_ALERT_URLS") or "").split()),
-            schedule=get("JIXIAO_SCHEDULE") or DEFAULT_SCHEDULE,
+            schedule=_schedule(get("JIXIAO_SCHEDULE") or DEFAULT_SCHEDULE),
+            alert_on=_choice("JIXIAO_ALERT_ON", get("JIXIAO_ALERT_ON") or DEFAULT_ALERT_ON,
+                             ALERT_ON),
+            prefect_port=_port(get("JIXIAO_PREFECT_PORT")),
         )
+
+
+def _rules(name: str) -> str:
+    from transform.scoring import RULE_SETS
+
+    return _choice("JIXIAO_RULES", name, tuple(RULE_SETS))
+
+
+def _choice(key: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SettingsError(f"{key}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _schedule(text: str) -> NightlySchedule:
+    try:
+        return parse_schedule(text)
+    except ScheduleError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _port(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_PREFECT_PORT
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise SettingsError(f"JIXIAO_PREFECT_PORT={text!r} is not a TCP port (1–65535)")
+    return int(text)

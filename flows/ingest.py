@@ -3,8 +3,14 @@
 Thin wiring: every task calls a library function of the layers below. The flow owns what only it
 can: concurrency (extraction spread over worker processes), retries (a locked database only,
 never a malformed file), the order of loads (one writer, one transaction per document), the run
-record, the alert and the Prefect artifact. A bad file never stops the run: it is recorded as
-``failed`` (or ``quarantined``) with its reason, and the next file goes on.
+record, the quality report, the alert and the Prefect artifact. A bad file never stops the run:
+it is recorded as ``failed`` (or ``quarantined``) with its reason in Chinese, and the next file
+goes on.
+
+The run's outcome shows without reading logs: a run in which a file failed or was quarantined
+ends in the Prefect state ``CompletedWithProblems`` (a named Completed state: the pipeline did
+its job, good files are in the warehouse; *Failed* is kept for a run that itself broke, so that
+retries and automations on failure stay meaningful), a clean run in ``Completed``.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +33,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from extract import ExtractError, RawDocument, extract_file
+from flows import quality_report
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
-from flows.config import Settings
+from flows.config import Settings, SettingsError
 from flows.inbox import find_pdfs
+from flows.schedule import TZ, NightlySchedule
 from load import (
+    AlertRecord,
     LoadResult,
     RunCounts,
     SeenKind,
@@ -48,7 +58,9 @@ from transform import Finding, load_overrides, transform_document
 from transform.identity import observations, resolve_identity
 
 #: stages whose time the summary reports (the share spent in validation goes in the README)
-STAGES = ("discover", "extract", "transform", "validate", "load", "data_docs", "alert")
+STAGES = ("discover", "extract", "transform", "validate", "load", "report", "alert")
+#: the Prefect state name of a run in which files failed or were quarantined
+PROBLEM_STATE = "CompletedWithProblems"
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class FileResult:
     indicators: int = 0
     findings: tuple[Finding, ...] = ()
     superseded_documents: tuple[str, ...] = ()
+    unit: str | None = None  # 主管部门 / 实施单位, where the file could be read
 
 
 @dataclass(frozen=True)
@@ -86,10 +99,17 @@ class IngestSummary:
     files: tuple[FileResult, ...]
     alert: AlertResult | None
     seconds: dict[str, float] = field(default_factory=dict)
+    alert_record: AlertRecord | None = None
+    report: str | None = None  # the quality report (HTML) of the run
+
+    @property
+    def state(self) -> str:
+        return self.counts.state
 
     def text(self) -> str:
         c = self.counts
         lines = [
+            f"state {self.state}",
             f"files seen {c.files_seen} · new {c.files_new} · loaded {c.loaded} · "
             f"quarantined {c.quarantined} · failed {c.failed} · duplicate {c.duplicate} · "
             f"superseded {c.superseded}",
@@ -98,7 +118,13 @@ class IngestSummary:
         ]
         for f in self.files:
             if f.status in ("failed", "quarantined", "duplicate"):
-                lines.append(f"  {f.status:11} {f.file_name}: {f.reason or ''}")
+                unit = f" [{f.unit}]" if f.unit else ""
+                lines.append(f"  {f.status:11} {f.file_name}{unit}: {f.reason or ''}")
+        if self.alert_record is not None:
+            lines.append(f"alert {self.alert_record.status}"
+                         + (f": {self.alert_record.detail}" if self.alert_record.detail else ""))
+        if self.report:
+            lines.append(f"quality report 质量报告: {self.report}")
         total = sum(self.seconds.values()) or 1.0
         lines.append("time: " + ", ".join(
             f"{k} {v:.2f}s ({100 * v / total:.0f} %)" for k, v in self.seconds.items()))
@@ -113,10 +139,11 @@ def _extract_one(src: SourceFile) -> Extracted:
     try:
         return Extracted(src, doc=extract_file(src.path))
     except ExtractError as exc:
-        return Extracted(src, error_code=exc.code, reason=str(exc), page=exc.page)
+        return Extracted(src, error_code=exc.code, reason=exc.zh(), page=exc.page)
     except Exception as exc:  # a bug or a file no rule foresaw: recorded, never fatal
         return Extracted(src, error_code=error_code_of(exc),
-                         reason=f"{src.file_name}: unexpected {type(exc).__name__}: {exc}")
+                         reason=f"{src.file_name}：读取时发生意外错误（{type(exc).__name__}: "
+                                f"{exc}），文件未载入；请附上文件报告此问题")
 
 
 def _prepare_validation() -> None:
@@ -192,8 +219,8 @@ def _extract_in_pool(sources: Sequence[SourceFile], workers: int) -> list[Extrac
 def _crashed(src: SourceFile, cause: object) -> Extracted:
     what = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else cause
     return Extracted(src, error_code="extract_crashed",
-                     reason=f"{src.file_name}: extraction crashed ({what}); "
-                            "check the file, or report it with the file attached")
+                     reason=f"{src.file_name}：读取文件时程序崩溃（{what}），文件未载入；"
+                            "请检查文件，或附上文件报告此问题")
 
 
 @task(name="record-file", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
@@ -225,7 +252,8 @@ def transform_all(db: str, docs: Sequence[RawDocument], rules: str
         try:
             done[_doc_id(d)] = transform_document(d, rules=rules, identity=ident)
         except Exception as exc:  # a bug meeting an unforeseen file: that file fails, not the run
-            failed[_doc_id(d)] = f"{d.file}: transform failed ({type(exc).__name__}: {exc})"
+            failed[_doc_id(d)] = (f"{d.file}：转换时发生程序错误（{type(exc).__name__}: {exc}），"
+                                  "文件未载入；请附上文件报告此问题")
     return done, failed, ident
 
 
@@ -263,16 +291,40 @@ def load_one(db: str, run_id: str, src: SourceFile, tdoc, findings: Sequence[Fin
 
 
 @task(name="alert", cache_policy=NO_CACHE)
-def alert(summary: AlertSummary, urls: Sequence[str]) -> AlertResult:
+def alert(summary: AlertSummary, urls: Sequence[str], always: bool) -> AlertResult:
     """One message per run to every configured URL (never fails the run)."""
-    return send_alert(summary, list(urls))
+    return send_alert(summary, list(urls), always=always)
 
 
 @task(name="finish-run", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
       cache_policy=NO_CACHE)
-def finish(db: str, run_id: str, counts: RunCounts) -> None:
+def finish(db: str, run_id: str, counts: RunCounts, alert_record: AlertRecord) -> None:
     with writer(db, init=False) as engine, engine.begin() as conn:
-        finish_run(conn, run_id, counts)
+        finish_run(conn, run_id, counts, alert=alert_record)
+
+
+@task(name="start-run", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
+      cache_policy=NO_CACHE)
+def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datetime
+             ) -> list[tuple[SourceFile, object]]:
+    """Create the schema (once a run), record the run's start, and classify every file as new,
+    seen (skip) or a duplicate of a known document."""
+    with writer(db) as engine, engine.begin() as conn:
+        start_run(conn, run_id, started_at=started)
+        return [(s, classify(conn, s)) for s in sources]
+
+
+@task(name="quality-report", cache_policy=NO_CACHE)
+def write_report(db: str, run_id: str, counts: RunCounts, results: Sequence[FileResult],
+                 started: datetime) -> str:
+    """The run's data-quality report (HTML, Chinese, no external asset) beside the warehouse."""
+    html = quality_report.render(
+        run_id, counts.state, _count_labels(counts),
+        [quality_report.FileLine(r.file_name, r.status, r.unit, r.reason)
+         for r in results if r.status != "seen"],
+        [f for r in results for f in r.findings],
+        started_at=started, finished_at=datetime.now(UTC))
+    return str(quality_report.write(Path(db).resolve().parent / "reports", run_id, html))
 
 
 # ------------------------------------------------------------------------------ the flow
@@ -288,69 +340,113 @@ def _run_id() -> str:
     return str(rid) if rid else str(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """What one run works on, from its parameters and the settings (validated)."""
+
+    paths: tuple[str, ...]
+    db: str
+    rules: str
+    urls: tuple[str, ...]
+    alert_on: str
+
+    @classmethod
+    def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
+        from flows.config import ALERT_ON
+        from transform.scoring import RULE_SETS
+
+        settings = Settings.load()
+        cfg = cls(paths=tuple(str(p) for p in (paths or settings.inbox)),
+                  db=str(db or settings.db), rules=rules or settings.rules,
+                  urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
+                  alert_on=alert_on or settings.alert_on)
+        if cfg.rules not in RULE_SETS:
+            raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
+        if cfg.alert_on not in ALERT_ON:
+            raise SettingsError(f"alert_on {cfg.alert_on!r} is not one of {', '.join(ALERT_ON)}")
+        return cfg
+
+
 @flow(name="ingest-reports")
 def ingest_reports(paths: list[str] | None = None, db: str | None = None,
                    rules: str | None = None, workers: int = 2,
-                   alert_urls: list[str] | None = None, data_docs: bool = True,
-                   progress: bool = False) -> IngestSummary:
+                   alert_urls: list[str] | None = None, alert_on: str | None = None,
+                   report: bool = True, progress: bool = False):
     """Ingest every new report found under ``paths`` into the warehouse ``db``.
 
     Defaults come from the configuration (``JIXIAO_INBOX``, ``JIXIAO_DB``, ``JIXIAO_RULES``,
-    ``JIXIAO_ALERT_URLS``). Returns the closing summary; the run completes even when files are
-    quarantined or failed.
+    ``JIXIAO_ALERT_URLS``, ``JIXIAO_ALERT_ON``). Returns the closing summary
+    (:class:`IngestSummary`); the run completes even when files are quarantined or failed, in
+    the state ``CompletedWithProblems``.
     """
-    settings = Settings.load()
-    paths = [str(p) for p in (paths or settings.inbox)]
-    db = str(db or settings.db)
-    rules = rules or settings.rules
-    urls = list(alert_urls if alert_urls is not None else settings.alert_urls)
-    run_id = _run_id()
-    started = datetime.now(UTC)
-    timings = dict.fromkeys(STAGES, 0.0)
-    bar = _Progress(progress)
-
+    cfg = RunConfig.of(paths, db, rules, alert_urls, alert_on)
+    run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
+    _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
     # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
     # files are hashed and the workers extract
     warm = threading.Thread(target=_prepare_validation, daemon=True)
     warm.start()
-    t = time.perf_counter()
-    sources = discover(paths)
-    with writer(db) as engine, engine.begin() as conn:  # creates the schema (once a run)
-        start_run(conn, run_id, started_at=started)
-        seen = [(s, classify(conn, s)) for s in sources]
-    timings["discover"] = time.perf_counter() - t
-
+    with clock("discover"):
+        seen = register(cfg.db, run_id, discover(cfg.paths), started)
+        results = _record_known(cfg.db, run_id, seen)
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
-    results: list[FileResult] = []
+    unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
+    with clock("extract"):
+        extracted = {e.src.sha256: e for e in extract_files(unique, workers)}
+    with clock("validate"):
+        warm.join()  # what the warm-up did not hide
+    with clock("transform"):
+        tdocs, broken, identity = transform_all(
+            cfg.db, [e.doc for e in extracted.values() if e.doc is not None], cfg.rules)
+    with clock("validate"):
+        checks = validate_all(list(tdocs.values()))
+    with clock("load"):
+        results += _load_all(cfg.db, run_id, new, extracted, tdocs, broken, checks, identity,
+                             _Progress(progress))
+    counts = _counts(results)
+    with clock("report"):
+        report_path = write_report(cfg.db, run_id, counts, results, started) if report else None
+    with clock("alert"):
+        sent, alert_record = _alert(cfg, run_id, results, started, report_path)
+    counts = replace(counts, alerts_sent=sent.sent if sent else 0)
+    finish(cfg.db, run_id, counts, alert_record)
+    out = IngestSummary(run_id, cfg.db, counts, tuple(results), sent, clock.seconds(),
+                        alert_record, report_path)
+    get_run_logger().info("ingest summary\n%s", out.text())
+    _announce(f"入库运行 {run_id} 结束：{counts.state}，新文件 {counts.files_new}，"
+              f"载入 {counts.loaded}，隔离 {counts.quarantined}，失败 {counts.failed}，"
+              f"重复 {counts.duplicate}，自评表 {counts.reports_loaded}，"
+              f"新问题 {counts.issues_new}，告警 {alert_record.status}")
+    if counts.state == "completed":
+        return out
+    from prefect.states import Completed
+
+    return Completed(data=out, name=PROBLEM_STATE, message=_problem_message(counts))
+
+
+def _problem_message(counts: RunCounts) -> str:
+    return f"失败文件 {counts.failed} 个，隔离文件 {counts.quarantined} 个（见质量报告与告警）"
+
+
+def _record_known(db: str, run_id: str, seen) -> list[FileResult]:
+    """Files known before the run: already ingested (skipped), or duplicates (recorded)."""
+    results = []
     for s, k in seen:
         if k.kind == SeenKind.SEEN:
             results.append(FileResult(s.path, s.file_name, "seen"))
         elif k.kind == SeenKind.DUPLICATE:
             record_file(db, run_id, s, duplicate_of=k.document_id)
             results.append(FileResult(s.path, s.file_name, "duplicate",
-                                      reason=f"same bytes as document {k.document_id[:12]}"))
+                                      reason=f"与已收文件 {k.document_id[:12]} 内容相同（重复报送）"))
+    return results
 
-    # the same bytes twice in this run are read once; load_document records the second copy
-    # as a duplicate of the first
-    unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]
-    t = time.perf_counter()
-    extracted = {e.src.sha256: e for e in extract_files(unique, workers)}
-    timings["extract"] = time.perf_counter() - t
-    t = time.perf_counter()
-    warm.join()
-    timings["validate"] = time.perf_counter() - t  # what the warm-up did not hide
 
-    t = time.perf_counter()
-    tdocs, broken, identity = transform_all(db, [extracted[s.sha256].doc for s in unique
-                                                 if extracted[s.sha256].doc is not None], rules)
-    timings["transform"] = time.perf_counter() - t
-    t = time.perf_counter()
-    checks = validate_all(list(tdocs.values()))
-    timings["validate"] += time.perf_counter() - t
-    suite_runs = [c for c in checks.values() if not isinstance(c, Finding)]
-
+def _load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[str, Extracted],
+              tdocs: dict, broken: dict[str, str], checks: dict, identity,
+              bar: _Progress) -> list[FileResult]:
+    """Each new file, in order: recorded as failed, or loaded in its own transaction."""
+    results = []
     bar.start(len(new))
-    t = time.perf_counter()
     for s in new:
         bar.advance(s.file_name)
         item = replace(extracted[s.sha256], src=s)
@@ -363,37 +459,71 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
         if doc_id in broken:
             item = replace(item, error_code="transform_failed", reason=broken[doc_id])
             record_file(db, run_id, item)
-            results.append(_failed(s, "transform_failed", broken[doc_id], None))
+            results.append(_failed(s, "transform_failed", broken[doc_id], None,
+                                   unit=_unit_of(item.doc)))
             continue
         check = checks[doc_id]
         extra = (check,) if isinstance(check, Finding) else check.new_findings
         results.append(_load(db, run_id, item, tdocs[doc_id], extra, identity))
-    timings["load"] = time.perf_counter() - t
     bar.stop()
+    return results
 
-    if data_docs and suite_runs:
-        from expectations.runner import build_data_docs
 
-        t = time.perf_counter()
-        build_data_docs(suite_runs, Path(db).resolve().parent / "data_docs")
-        timings["data_docs"] = time.perf_counter() - t
-
-    counts = _counts(results)
-    t = time.perf_counter()
-    outcomes = [FileOutcome(r.file_name, r.status, r.reason, len(r.findings))
+def _alert(cfg: RunConfig, run_id: str, results: Sequence[FileResult], started: datetime,
+           report_path: str | None) -> tuple[AlertResult | None, AlertRecord]:
+    """The run's summary as a Prefect artifact and, per ``alert_on``, to every alert URL; what
+    became of the alert, for ``ingest_run``."""
+    outcomes = [FileOutcome(r.file_name, r.status, r.reason, len(r.findings), r.unit)
                 for r in results if r.status != "seen"]
     findings = [f for r in results for f in r.findings]
     summary = AlertSummary.from_run(run_id, outcomes, findings, started_at=started,
-                                    finished_at=datetime.now(UTC))
-    sent = alert(summary, urls) if urls else None
+                                    finished_at=datetime.now(UTC), report=report_path)
     _artifact(summary)
-    timings["alert"] = time.perf_counter() - t
-    counts = replace(counts, alerts_sent=sent.sent if sent else 0)
-    finish(db, run_id, counts)
-    out = IngestSummary(run_id, db, counts, tuple(results), sent,
-                        {k: round(v, 3) for k, v in timings.items()})
-    get_run_logger().info("ingest summary\n%s", out.text())
-    return out
+    if not cfg.urls:
+        return None, AlertRecord("off", "没有配置告警地址 (JIXIAO_ALERT_URLS) 或本次不发送")
+    sent = alert(summary, cfg.urls, cfg.alert_on == "always")
+    if sent.skipped:
+        return sent, AlertRecord("skipped", sent.reason)
+    if sent.failed:
+        return sent, AlertRecord("failed", f"{sent.failed} 个地址未送达：" + "；".join(sent.errors))
+    return sent, AlertRecord("sent", None)
+
+
+def _announce(line: str) -> None:
+    """One line on the served process's output for a run started by the deployment
+    (``jixiao serve`` shows it); silent for ``jixiao ingest``, which has its own summary."""
+    try:
+        from prefect.runtime import deployment
+
+        served = deployment.id is not None
+    except Exception:
+        served = False
+    if served:
+        print(f"[{datetime.now(TZ):%Y-%m-%d %H:%M:%S}] jixiao: {line}", flush=True)
+
+
+class _Clock:
+    """Seconds spent per stage (a stage may be timed in several pieces)."""
+
+    def __init__(self) -> None:
+        self._s = dict.fromkeys(STAGES, 0.0)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._s[stage] += time.perf_counter() - t
+
+    def seconds(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self._s.items()}
+
+
+def _count_labels(c: RunCounts) -> dict[str, int]:
+    return {"新文件": c.files_new, "载入": c.loaded, "隔离": c.quarantined, "失败": c.failed,
+            "重复": c.duplicate, "被替代": c.superseded, "载入自评表": c.reports_loaded,
+            "载入指标": c.indicators_loaded, "新问题": c.issues_new}
 
 
 def _doc_id(doc: RawDocument) -> str:
@@ -401,32 +531,49 @@ def _doc_id(doc: RawDocument) -> str:
     return doc.sha256 or doc.file
 
 
+def _unit_of(doc: RawDocument | None) -> str | None:
+    """``主管部门 / 实施单位`` as printed in the document's reports (distinct, at most two)."""
+    if doc is None:
+        return None
+    names: list[str] = []
+    for r in doc.reports:
+        for printed in (r.supervising_department, r.implementing_unit):
+            n = (printed or "").strip()
+            if n and n not in names:
+                names.append(n)
+    return " / ".join(names[:2]) or None
+
+
 def _load(db: str, run_id: str, item: Extracted, tdoc, findings: Sequence[Finding],
           identity) -> FileResult:
     """Load one checked document; a load that fails is recorded and the run goes on."""
-    src = item.src
+    src, unit = item.src, _unit_of(item.doc)
     try:
         res = load_one(db, run_id, src, tdoc, findings, item.doc.page_count, identity)
     except Exception as exc:  # the document's transaction rolled back: record why, go on
-        reason = f"{src.file_name}: load failed ({type(exc).__name__}: {exc})"
+        reason = (f"{src.file_name}：载入数据仓库时出错（{type(exc).__name__}: {exc}），"
+                  "文件未载入；请管理员查看日志后重新入库")
         record_file(db, run_id, Extracted(src, item.doc, "load_failed", reason))
-        return _failed(src, "load_failed", reason, None)
+        return _failed(src, "load_failed", reason, None, unit=unit)
     reason = None
     if res.status == "quarantined":  # structural errors, or a worse copy of a clean report
         errors = [f for f in res.findings if f.severity == "error"] or [
             f for f in res.findings if f.check_code == "version_not_applied"]
-        reason = "; ".join(f.one_line() for f in errors[:3])
+        reason = "；".join(f.one_line() for f in errors[:3])
     elif res.status == "duplicate":
-        reason = f"same bytes as document {res.document_id[:12]}"
+        reason = f"与已收文件 {res.document_id[:12]} 内容相同（重复报送）"
     return FileResult(src.path, src.file_name, res.status, reason=reason,
                       reports=res.reports_loaded, indicators=res.indicators_loaded,
-                      findings=res.findings, superseded_documents=res.superseded_documents)
+                      findings=res.findings, superseded_documents=res.superseded_documents,
+                      unit=unit)
 
 
-def _failed(src: SourceFile, code: str, reason: str, page: int | None) -> FileResult:
+def _failed(src: SourceFile, code: str, reason: str, page: int | None, *,
+            unit: str | None = None) -> FileResult:
     finding = Finding(check_code=code, severity="error", file=src.file_name,
                       document_id=src.sha256, project_name=None, page=page, message=reason)
-    return FileResult(src.path, src.file_name, "failed", reason=reason, findings=(finding,))
+    return FileResult(src.path, src.file_name, "failed", reason=reason, findings=(finding,),
+                      unit=unit)
 
 
 def _counts(results: Sequence[FileResult]) -> RunCounts:
@@ -486,16 +633,16 @@ class _Progress:
 DEPLOYMENT_NAME = "nightly-ingest"
 
 
-def nightly_deployment(settings: Settings | None = None):
-    """The nightly deployment of :func:`ingest_reports` (cron in Asia/Shanghai)."""
-    from prefect.schedules import Cron
+def nightly_deployment(settings: Settings | None = None, schedule: NightlySchedule | None = None):
+    """The nightly deployment of :func:`ingest_reports` (``JIXIAO_SCHEDULE``, Asia/Shanghai).
 
-    from flows.config import TIMEZONE
-
+    The inbox, warehouse and rule set are fixed as parameters when it is served (shown in the
+    Prefect UI); alert addresses are not (they hold secrets): the run reads them itself."""
     settings = settings or Settings.load()
+    schedule = schedule or settings.schedule
     return ingest_reports.to_deployment(
         name=DEPLOYMENT_NAME,
-        schedules=[Cron(settings.schedule, timezone=TIMEZONE)],
+        schedules=[schedule.prefect_schedule()],
         parameters={"paths": [str(p) for p in settings.inbox], "db": str(settings.db),
                     "rules": settings.rules},
         description="Nightly ingestion of new 自评表 reports into the jixiao warehouse",
@@ -503,12 +650,22 @@ def nightly_deployment(settings: Settings | None = None):
     )
 
 
-def serve(settings: Settings | None = None, on_start: Callable[[str], None] | None = None) -> None:
-    """Serve the nightly deployment until interrupted (the schedule is not paused on exit)."""
+def serve(settings: Settings | None = None, say: Callable[[str], None] = print) -> None:
+    """Serve the nightly deployment until interrupted: against ``PREFECT_API_URL`` when set,
+    else against a local Prefect server started for the purpose (it has the scheduler that
+    Prefect's temporary server lacks). One run at a time; the schedule is not paused on exit.
+    Prints the next three run times (Asia/Shanghai) first; each run prints a line when it
+    starts and when it ends, with its counts."""
     from prefect import serve as prefect_serve
 
-    deployment = nightly_deployment(settings)
-    if on_start:
-        on_start(f"serving {DEPLOYMENT_NAME}: cron {deployment.schedules[0].schedule.cron} "
-                 f"({deployment.schedules[0].schedule.timezone})")
-    prefect_serve(deployment, pause_on_shutdown=False)
+    from flows.prefect_server import prefect_api
+
+    settings = settings or Settings.load()
+    schedule = settings.schedule.anchored()
+    deployment = nightly_deployment(settings, schedule)
+    with prefect_api(settings.prefect_port, say):
+        say(f"jixiao serve: {DEPLOYMENT_NAME} ({schedule.describe()}), inbox "
+            f"{' '.join(map(str, settings.inbox))} → {settings.db}")
+        say("next runs 下次运行（北京时间）: " + ", ".join(
+            f"{t:%Y-%m-%d %H:%M:%S}" for t in schedule.next_runs(3)))
+        prefect_serve(deployment, pause_on_shutdown=False, limit=1, print_starting_message=False)

@@ -5,6 +5,7 @@ Public API::
 
     from load import make_engine, init_db, writer, reader            # engines (load.engine)
     from load import SourceFile, classify, load_document, ...         # history (load.documents)
+    from load import start_run, finish_run, RunCounts, AlertRecord    # run records (load.runs)
 
 One document = one transaction (:func:`load_document`); see :mod:`load.documents` for the
 rules (quarantine, supersession, identity re-keying, idempotence).
@@ -15,24 +16,23 @@ from load.documents import (
     LoadError,
     LoadResult,
     Rekeyed,
-    RunCounts,
     Seen,
     SeenKind,
     SourceFile,
     Superseded,
     apply_identity,
     classify,
-    finish_run,
     known_projects,
     load_document,
     record_duplicate,
     record_failed,
-    start_run,
 )
 from load.engine import init_db, make_engine, reader, writer
+from load.runs import AlertRecord, RunCounts, finish_run, start_run
 
 __all__ = [
     "LOAD_CHECKS",
+    "AlertRecord",
     "LoadError",
     "LoadResult",
     "Rekeyed",

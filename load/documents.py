@@ -63,13 +63,11 @@ from transform.rows import (
 )
 from warehouse.schema import (
     FACT_TABLES,
-    RUN_COUNTS,
     dim_department,
     dq_issue,
     fact_indicator_result,
     fact_project_evaluation,
     fact_project_funding,
-    ingest_run,
     project_alias,
     source_document,
 )
@@ -122,23 +120,6 @@ class Seen:
     @property
     def is_new(self) -> bool:
         return self.kind is SeenKind.NEW
-
-
-@dataclass(frozen=True, slots=True)
-class RunCounts:
-    """The counters of one ``ingest_run`` row."""
-
-    files_seen: int = 0
-    files_new: int = 0
-    loaded: int = 0
-    quarantined: int = 0
-    failed: int = 0
-    duplicate: int = 0
-    superseded: int = 0
-    reports_loaded: int = 0
-    indicators_loaded: int = 0
-    issues_new: int = 0
-    alerts_sent: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,23 +230,6 @@ def _finding(code: str, src_file: str, document_id: str, message: str, *,
 # --------------------------------------------------------------------------------------------
 # runs and document history
 # --------------------------------------------------------------------------------------------
-
-def start_run(conn: Connection, run_id: str, *, started_at: datetime | None = None) -> None:
-    """Record the start of an ingest run (nothing happens if the run is already recorded)."""
-    exists = conn.execute(select(ingest_run.c.run_id)
-                          .where(ingest_run.c.run_id == run_id)).first()
-    if exists is None:
-        conn.execute(insert(ingest_run).values(run_id=run_id, started_at=started_at or _now()))
-
-
-def finish_run(conn: Connection, run_id: str, counts: RunCounts, *,
-               finished_at: datetime | None = None) -> None:
-    """Store the run's counts and its end time (the run is recorded if it was not)."""
-    start_run(conn, run_id)
-    values = {name: getattr(counts, name) for name in RUN_COUNTS}
-    conn.execute(update(ingest_run).where(ingest_run.c.run_id == run_id)
-                 .values(finished_at=finished_at or _now(), **values))
-
 
 def classify(conn: Connection, src: SourceFile) -> Seen:
     """``new`` (bytes never recorded), ``seen`` (same bytes at the same path: skip) or
@@ -614,11 +578,12 @@ def _changes(conn: Connection, report: TransformedReport) -> list[tuple[str, str
 
 
 def _keeps_clean_version(conn: Connection, report: TransformedReport, tdoc: TransformedDocument,
-                         status: str) -> Finding | None:
+                         status: str, broken: Sequence[Finding] = ()) -> Finding | None:
     """A version with rule warnings does not replace a clean version of the same project-year:
-    the clean facts stay, and the finding returned says so with the numbers that differ (so the
-    unit can correct and resubmit). None when the report may be loaded: no other version, the
-    stored one has warnings too, or this one is clean (a clean version replaces anything)."""
+    the clean facts stay, and the finding returned says so, the broken rule first, then the
+    numbers that differ (so the unit can correct and resubmit). None when the report may be
+    loaded: no other version, the stored one has warnings too, or this one is clean (a clean
+    version replaces anything)."""
     if status == "ok":
         return None
     pid, year = report.project_id, report.fiscal_year
@@ -634,9 +599,13 @@ def _keeps_clean_version(conn: Connection, report: TransformedReport, tdoc: Tran
     name = report.project_name or report.project.project_name
     changes = _changes(conn, report)
     differs = ("；数字不同：" + "；".join(f"{w} {a} → {b}" for w, a, b in changes)) if changes else ""
+    rules = ""
+    if broken:
+        rules = f"违反规则 [{broken[0].check_code}] {broken[0].message}"
+        rules += (f"（另有 {len(broken) - 1} 条问题）" if len(broken) > 1 else "") + "；因此"
     return _finding(
         "version_not_applied", tdoc.file, tdoc.document_id,
-        f"项目「{name}」{year} 年度的新版本（{tdoc.file}）有数据质量问题，未替换已入库的无问题版本"
+        f"{rules}项目「{name}」{year} 年度的新版本（{tdoc.file}）有数据质量问题，未替换已入库的无问题版本"
         f"（{old_file}）{differs}；请单位更正后重新报送",
         project_name=name, fiscal_year=year, page=report.pages[0] if report.pages else None,
         printed=tdoc.file, expected=old_file)
@@ -717,19 +686,18 @@ def _structure_findings(tdoc: TransformedDocument) -> list[Finding]:
     return out
 
 
-def _report_has_warning(report: TransformedReport, extra: Sequence[Finding]) -> bool:
-    """The transform flagged the report, or an extra warning names its project (and year), or
-    an extra warning names no project (it is about the whole document)."""
-    if report.evaluation.dq_status != "ok":
-        return True
+def _report_warnings(report: TransformedReport, extra: Sequence[Finding]) -> list[Finding]:
+    """The report's rule warnings: the transform's, and each extra warning that names its
+    project (and year) or names no project (it is about the whole document)."""
+    out = [f for f in report.findings if f.severity == "warning"]
     for f in extra:
         if f.severity != "warning":
             continue
         if f.fiscal_year is not None and f.fiscal_year != report.fiscal_year:
             continue
         if f.project_name is None or f.project_name.strip() == (report.project_name or "").strip():
-            return True
-    return False
+            out.append(f)
+    return out
 
 
 def _insert_facts(conn: Connection, report: TransformedReport, dq_status: str) -> int:
@@ -818,10 +786,12 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     rekeyed = apply_identity(conn, identity) if identity is not None else ()
 
     # a version with rule warnings does not replace a clean one (see _keeps_clean_version)
-    statuses = {id(r): "warning" if _report_has_warning(r, extra) else "ok" for r in tdoc.reports}
+    warnings = {id(r): _report_warnings(r, extra) for r in tdoc.reports}
+    statuses = {id(r): "warning" if warnings[id(r)] or r.evaluation.dq_status != "ok" else "ok"
+                for r in tdoc.reports}
     applied = []
     for report in tdoc.reports:
-        kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)])
+        kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)], warnings[id(report)])
         if kept is None:
             applied.append(report)
         else:
@@ -872,17 +842,14 @@ __all__ = [
     "LoadError",
     "LoadResult",
     "Rekeyed",
-    "RunCounts",
     "Seen",
     "SeenKind",
     "SourceFile",
     "Superseded",
     "apply_identity",
     "classify",
-    "finish_run",
     "known_projects",
     "load_document",
     "record_duplicate",
     "record_failed",
-    "start_run",
 ]

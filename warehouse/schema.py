@@ -68,6 +68,12 @@ SEVERITIES = ("error", "warning")
 FUNDING_SOURCES = ("total", "appropriation", "carryover", "other")
 #: fact_project_evaluation.dq_status values (facts are loaded only from trusted structure)
 DQ_STATUSES = ("ok", "warning")
+#: ingest_run.state values: running (or crashed: no finished_at), completed (every file loaded
+#: or already known), completed_with_problems (some file failed or was quarantined)
+RUN_STATES = ("running", "completed", "completed_with_problems")
+#: ingest_run.alert_status values: sent (every URL took it), failed (some URL did not),
+#: skipped (JIXIAO_ALERT_ON=problems and a clean run), off (no alert URL, or --no-alerts)
+ALERT_STATUSES = ("sent", "failed", "skipped", "off")
 
 metadata = MetaData()
 
@@ -369,7 +375,14 @@ ingest_run = Table(
     _col("finished_at", TIMESTAMP, "结束时间 when the run finished (null: running or crashed)"),
     *(_col(name, Integer, comment + " (count)", nullable=False, server_default=text("0"))
       for name, comment in _COUNTS),
-    comment="入库运行 one ingest flow run with its counts",
+    _col("state", String, "运行状态 running (no finished_at: still running, or killed), "
+         "completed, completed_with_problems (files failed or quarantined)",
+         server_default=text("'running'")),
+    _col("alert_status", String, "告警状态 sent, failed (not delivered), skipped (clean run, "
+         "JIXIAO_ALERT_ON=problems), off (no alert address)"),
+    _col("alert_detail", Text, "告警说明 why an alert was not delivered or not sent"),
+    CheckConstraint(_in("state", RUN_STATES), name="ck_run_state"),
+    comment="入库运行 one ingest flow run with its counts, state and alert",
     info={"grain": "one flow run"},
 )
 
@@ -484,8 +497,31 @@ def apply_comments(conn: Connection) -> int:
     return written
 
 
+def add_missing_columns(conn: Connection) -> tuple[str, ...]:
+    """``ALTER TABLE … ADD COLUMN`` for each column of the metadata that a warehouse made by an
+    older version lacks (new columns are nullable or have a default); returns their names."""
+    stored = {(t, c) for t, c in conn.exec_driver_sql(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").all()}
+    tables = {t for t, _ in stored}
+    added = []
+    for table in TABLES:
+        if table.name not in tables:
+            continue
+        for c in table.columns:
+            if (table.name, c.name) in stored:
+                continue
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type.compile(conn.dialect)}"
+            if c.server_default is not None:
+                ddl += f" DEFAULT {c.server_default.arg.text}"
+            conn.exec_driver_sql(ddl)
+            added.append(f"{table.name}.{c.name}")
+    return tuple(added)
+
+
 def create_schema(conn: Connection) -> None:
-    """Tables, the sequence, comments and views; safe to run on an existing warehouse."""
+    """Tables, the sequence, comments and views; safe to run on an existing warehouse (columns
+    added since it was made are added)."""
     metadata.create_all(conn, checkfirst=True)
+    add_missing_columns(conn)
     apply_comments(conn)
     apply_views(conn)

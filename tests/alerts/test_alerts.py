@@ -49,12 +49,13 @@ def test_summary_counts_files_and_top_findings(summary):
     assert summary.files[0].status == "failed"  # what needs a look comes first
     assert summary.top_findings[0].startswith("missing-grade.pdf, 第 4 页, 项目 退管会工作")
     assert summary.should_alert
-    assert summary.title == "jixiao 入库 run-42：错误 1 条，警告 2 条，失败文件 1 个"
+    assert summary.title == ("jixiao 入库 run-42：错误 1 条，警告 2 条，失败文件 1 个，隔离文件 1 个，"
+                             "载入文件 3 个")
     md = summary.summary_markdown()
     assert md.startswith("## jixiao 入库 run-42")
     assert "| 问题 | 错误 (error) | 1 |" in md
     assert "| 文件 | 失败 (failed) | 1 |" in md
-    assert "| encrypted.pdf | 失败 (failed) | 0 | EncryptedPDF: 文件加密 |" in md
+    assert "| encrypted.pdf |  | 失败 (failed) | 0 | EncryptedPDF: 文件加密 |" in md
     assert "1. **error** missing-grade.pdf, 第 4 页, 项目 退管会工作: [missing_grade] 缺少评分等级" in md
 
 
@@ -71,7 +72,7 @@ def test_summary_lists_the_top_twenty():
 
 def test_cells_are_escaped():
     s = AlertSummary.from_run("r", [FileOutcome("a|b.pdf", "failed", "bad\nthing")], [])
-    assert "| a\\|b.pdf | 失败 (failed) | 0 | bad thing |" in s.summary_markdown()
+    assert "| a\\|b.pdf |  | 失败 (failed) | 0 | bad thing |" in s.summary_markdown()
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,6 +159,16 @@ def test_no_findings_and_no_failed_file_sends_nothing():
         result = send_alert(quiet, [rx.url()], retry_delay=0)
     assert result.skipped and result.sent == result.failed == 0
     assert rx.bodies == []
+
+
+def test_heartbeat_sends_a_clean_night_when_always():
+    quiet = AlertSummary.from_run("run-9", [FileOutcome("a.pdf", "loaded", unit="某区总工会")], [])
+    with receiver() as rx:
+        result = send_alert(quiet, [rx.url()], always=True, retry_delay=0)
+    assert result.sent == 1 and not result.skipped
+    (body,) = rx.bodies
+    assert body["title"] == "jixiao 入库 run-9：无新问题，载入文件 1 个"
+    assert body["type"] == "success" and "某区总工会" in body["message"]
 
 
 def test_a_failed_file_alone_alerts():

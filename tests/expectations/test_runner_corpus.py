@@ -6,7 +6,6 @@ import pytest
 
 from expectations.runner import (
     all_findings,
-    build_data_docs,
     finding_key,
     run_suites,
     run_suites_many,
@@ -131,15 +130,3 @@ def test_validation_time_per_document(validated):
     three = sum(validated[n].seconds for n in GOOD)
     print(f"three sample files together: {three:.3f} s")
     assert all(v.seconds < 5 for v in validated.values())
-
-
-def test_data_docs_are_built(validated, tmp_path):
-    runs = [validated[n].run for n in ("total-not-sum.pdf", "minhang-zonggonghui-2023.pdf")]
-    index = build_data_docs(runs, tmp_path / "data_docs")
-    assert index == (tmp_path / "data_docs" / "index.html").resolve()
-    assert index.is_file()
-    html = index.read_text(encoding="utf-8")
-    assert "total-not-sum.pdf" in html
-    pages = list((tmp_path / "data_docs" / "validations").rglob("*.html"))
-    assert len(pages) == sum(len(r.results) for r in runs)
-    assert list((tmp_path / "data_docs" / "expectations").rglob("*.html"))

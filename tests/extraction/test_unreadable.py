@@ -27,6 +27,18 @@ CASES = [
     ("not-a-pdf.pdf", NotAPDF, "not a PDF"),
     ("scanned-no-text.pdf", NoTextLayer, "no text layer: needs OCR"),
 ]
+#: the Chinese line of each (alerts, run summary, dq_issue): what is wrong, details, what to do
+ZH = {
+    "empty.pdf": "empty.pdf：文件为空（0 字节）。上传的文件是空的，请重新报送",
+    "encrypted.pdf": "encrypted.pdf：PDF 设有密码（已加密），无法读取。请报送未加密的 PDF",
+    "truncated.pdf": "truncated.pdf：PDF 文件不完整或已损坏（PSEOF: Unexpected EOF）。"
+                     "请从原表格重新导出 PDF 后报送",
+    "not-a-pdf.pdf": "not-a-pdf.pdf：不是 PDF 文件（文件开头是文本，不是“%PDF-”）。"
+                     "请以 PDF 格式报送自评表",
+    "scanned-no-text.pdf": "scanned-no-text.pdf，第 1 页：PDF 没有可读取的文字（扫描件或字体无法"
+                           "解码），需要 OCR 识别（第 1 页只有图片）。请报送由 Excel、WPS 或 Word "
+                           "直接导出的 PDF，而不是扫描件",
+}
 
 
 @pytest.mark.parametrize("name,kind,words", CASES, ids=[c[0] for c in CASES])
@@ -36,6 +48,7 @@ def test_typed_error(name, kind, words):
     assert isinstance(info.value, ExtractError)
     msg = str(info.value)
     assert name in msg and words in msg and "\n" not in msg
+    assert info.value.zh() == ZH[name]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -21,13 +21,14 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def night(prefect_harness, tmp_path_factory):
     """One night's run over samples/ and malformed/ (in that order), alerts to a loopback
-    receiver, then the same run again. Tests only read the warehouse it leaves."""
+    receiver (every run: a heartbeat), then the same run again, then once more with an alert
+    address nobody answers. Tests only read the warehouse it leaves."""
     import shutil
 
     from flows.ingest import ingest_reports
     from tests.conftest import MALFORMED, SAMPLES
     from tests.flows.test_ingest_flow import _dump
-    from tests.http_receiver import receiver
+    from tests.http_receiver import closed_port, receiver
 
     tmp = tmp_path_factory.mktemp("night")
     inbox = tmp / "inbox"
@@ -36,8 +37,16 @@ def night(prefect_harness, tmp_path_factory):
     db = tmp / "warehouse" / "jixiao.duckdb"
     paths = [str(inbox / "samples"), str(inbox / "malformed")]  # processed in this order
     with receiver() as hook:
-        first = ingest_reports(paths=paths, db=str(db), alert_urls=[hook.url()])
+        first = ingest_reports(paths=paths, db=str(db), alert_urls=[hook.url()],
+                               alert_on="always", return_state=True)
         after_first = _dump(db)
-        second = ingest_reports(paths=paths, db=str(db), alert_urls=[hook.url()])
+        second = ingest_reports(paths=paths, db=str(db), alert_urls=[hook.url()],
+                                alert_on="always", return_state=True)
         bodies = list(hook.bodies)
-    return {"db": db, "first": first, "second": second, "dump": after_first, "alerts": bodies}
+    # a third night whose alert cannot be delivered (nothing listens on the port)
+    unreachable = f"json://127.0.0.1:{closed_port()}/hook?cto=1&rto=1"
+    third = ingest_reports(paths=paths, db=str(db), alert_urls=[unreachable], alert_on="always",
+                           return_state=True)
+    return {"db": db, "first": first.result(), "second": second.result(),
+            "third": third.result(), "states": (first, second, third), "dump": after_first,
+            "alerts": bodies}

@@ -1,12 +1,15 @@
-"""The nightly deployment: schedule (cron, Asia/Shanghai) and parameters; prefect.yaml agrees."""
+"""The nightly deployment's declaration and the schedule setting (that it fires is
+tests/flows/test_serve_schedule.py)."""
 
 from __future__ import annotations
 
-import pytest
-import yaml
+from datetime import UTC, datetime
 
-from flows.config import ROOT, Settings
+import pytest
+
+from flows.config import Settings, SettingsError
 from flows.ingest import DEPLOYMENT_NAME, ingest_reports, nightly_deployment
+from flows.schedule import ScheduleError, parse_schedule
 
 # one worker runs every flow test: one Prefect harness, one night's run
 pytestmark = pytest.mark.xdist_group("flows")
@@ -32,15 +35,28 @@ def test_schedule_from_the_environment(monkeypatch):
     assert schedule.schedule.cron == "30 1 * * 1-5"
 
 
-def test_prefect_yaml_declares_the_same_deployment(monkeypatch):
-    monkeypatch.delenv("JIXIAO_SCHEDULE", raising=False)
-    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    (dep,) = spec["deployments"]
-    served = nightly_deployment(Settings.load())
-    assert dep["name"] == served.name
-    (sched,) = dep["schedules"]
-    assert (sched["cron"], sched["timezone"]) == (served.schedules[0].schedule.cron,
-                                                  served.schedules[0].schedule.timezone)
-    module, _, name = dep["entrypoint"].partition(":")
-    assert module == "flows/ingest.py" and name == "ingest_reports"
-    assert dep["work_pool"]["name"]
+def test_next_runs_are_in_shanghai_time():
+    after = datetime(2026, 11, 30, 17, 59, tzinfo=UTC)  # 01:59 in Shanghai
+    runs = parse_schedule("0 2 * * *").next_runs(3, after=after)
+    assert [f"{t:%Y-%m-%d %H:%M %Z}" for t in runs] == [
+        "2026-12-01 02:00 CST", "2026-12-02 02:00 CST", "2026-12-03 02:00 CST"]
+    every = parse_schedule("every 15m").anchored(after)
+    assert [f"{t:%H:%M}" for t in every.next_runs(3, after=after)] == ["02:14", "02:29", "02:44"]
+
+
+@pytest.mark.parametrize("bad", ["nope", "0 2 * *", "61 2 * * *", "0 2 * * * *", "every 0s"])
+def test_a_bad_schedule_is_refused_with_its_variable(bad, monkeypatch):
+    with pytest.raises(ScheduleError):
+        parse_schedule(bad)
+    monkeypatch.setenv("JIXIAO_SCHEDULE", bad)
+    with pytest.raises(SettingsError, match="JIXIAO_SCHEDULE"):
+        Settings.load()
+
+
+@pytest.mark.parametrize(("key", "value"), [("JIXIAO_RULES", "atlantis"),
+                                            ("JIXIAO_ALERT_ON", "sometimes"),
+                                            ("JIXIAO_PREFECT_PORT", "99999")])
+def test_settings_are_validated_when_loaded(key, value, monkeypatch):
+    monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError, match=key):
+        Settings.load()

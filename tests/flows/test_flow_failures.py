@@ -42,7 +42,7 @@ def _crash_on_2023(src):
 def test_a_crashed_worker_fails_only_its_file(prefect_harness, inbox, tmp_path, monkeypatch):
     monkeypatch.setattr(ingest, "_extract_one", _crash_on_2023)
     out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
-                                alert_urls=[], data_docs=False)
+                                alert_urls=[], report=False)
     st = _statuses(tmp_path / "w.duckdb")
     assert st["minhang-zonggonghui-2023.pdf"] == ("failed", "extract_crashed")
     assert st["minhang-zonggonghui-2022.pdf"][0] == st["minhang-zonggonghui-2024.pdf"][0] == "loaded"
@@ -59,7 +59,7 @@ def test_a_transform_bug_fails_only_its_file(prefect_harness, inbox, tmp_path, m
 
     monkeypatch.setattr(ingest, "transform_document", broken)
     out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
-                                alert_urls=[], data_docs=False, workers=1)
+                                alert_urls=[], report=False, workers=1)
     st = _statuses(tmp_path / "w.duckdb")
     assert st["minhang-zonggonghui-2024.pdf"] == ("failed", "transform_failed")
     assert (out.counts.loaded, out.counts.failed) == (2, 1)
@@ -74,7 +74,7 @@ def test_validation_that_cannot_run_loads_with_a_warning(prefect_harness, inbox,
 
     monkeypatch.setattr(runner, "run_suites_many", unavailable)
     out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
-                                alert_urls=[], data_docs=False, workers=1)
+                                alert_urls=[], report=False, workers=1)
     assert out.counts.loaded == 3
     codes = {f.check_code for r in out.files for f in r.findings}
     assert codes == {"validation_failed"}

@@ -3,6 +3,10 @@ into a real DuckDB file, with alerts to a real HTTP receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,21 +98,52 @@ def test_findings_name_file_page_project_and_numbers(night):
 
 
 def test_one_alert_per_run_with_counts_and_findings(night):
-    alerts = night["alerts"]
-    assert len(alerts) == 1  # the second run found nothing new: no message
-    body = alerts[0]
-    text_ = f"{body.get('title', '')}\n{body.get('message', '')}"
+    first, heartbeat = night["alerts"]  # JIXIAO_ALERT_ON=always: the clean second night too
+    text_ = f"{first.get('title', '')}\n{first.get('message', '')}"
     assert "encrypted.pdf" in text_ and "missing-grade.pdf" in text_
     assert "缺少评分等级" in text_
+    # failed files explained in Chinese, with the unit where the file could be read
+    assert "encrypted.pdf：PDF 设有密码（已加密），无法读取。请报送未加密的 PDF" in text_
+    assert "empty.pdf：文件为空（0 字节）" in text_
+    assert "| zonggonghui-2023-copy.pdf | 上海市闵行区总工会(汇总) / 上海市闵行区总工会 |" in text_
+    # a version kept out names the broken rule first
+    assert re.search(r"total-not-sum\.pdf.*\[version_not_applied\] 违反规则 \[total_not_sum\] "
+                     r"总分 98\.50", text_)
+    assert heartbeat["title"].endswith("无新问题，载入文件 0 个")
+    assert heartbeat["type"] == "success"
 
 
 def test_second_run_changes_nothing(night):
     c = night["second"].counts
-    assert (c.files_seen, c.files_new, c.loaded, c.issues_new, c.alerts_sent) == (16, 0, 0, 0, 0)
+    assert (c.files_seen, c.files_new, c.loaded, c.issues_new, c.alerts_sent) == (16, 0, 0, 0, 1)
     assert _dump(night["db"]) == night["dump"]
 
 
-def test_summary_artifact_and_data_docs(night):
+def test_a_night_with_problems_ends_in_its_own_state(night):
+    first, second, third = night["states"]
+    assert first.is_completed() and first.name == "CompletedWithProblems"
+    assert "失败文件 5 个，隔离文件 6 个" in first.message
+    assert second.is_completed() and second.name == "Completed"
+    assert third.name == "Completed"  # an alert not delivered is on record, not a file problem
+    runs = _rows(night["db"], "SELECT state, alert_status FROM ingest_run ORDER BY started_at")
+    assert runs == [("completed_with_problems", "sent"), ("completed", "sent"),
+                    ("completed", "failed")]
+
+
+def test_an_alert_not_delivered_is_on_record_and_in_status(night):
+    (detail,) = _rows(night["db"], "SELECT alert_detail FROM ingest_run "
+                                   "WHERE alert_status = 'failed'")[0]
+    assert detail.startswith("1 个地址未送达：json://127.0.0.1")
+    r = subprocess.run([sys.executable, "-m", "flows.cli", "status", "--db", str(night["db"])],
+                       check=False, capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    assert "告警未送达" in r.stdout and "完成·有问题" in r.stdout
+    assert "未送达" in r.stdout and "下次计划运行" in r.stdout
+    assert r.stdout.count("完成") >= 3  # three finished runs listed
+
+
+def test_summary_artifact_names_the_files(night):
     import httpx
     from prefect.settings import PREFECT_API_URL
 
@@ -118,6 +153,24 @@ def test_summary_artifact_and_data_docs(night):
         "sort": "CREATED_DESC"})
     r.raise_for_status()
     arts = r.json()
-    assert len(arts) >= 2 and all(a["type"] == "markdown" for a in arts)
-    assert any("missing-grade.pdf" in a["data"] for a in arts)  # the first run's summary
-    assert (night["db"].parent / "data_docs" / "index.html").is_file()
+    assert len(arts) >= 3 and all(a["type"] == "markdown" for a in arts)
+    first = [a["data"] for a in arts if "missing-grade.pdf" in a["data"]]
+    assert first and all(name in first[0] for name in
+                         ("encrypted.pdf", "truncated.pdf", "total-not-sum.pdf", "质量报告"))
+
+
+def test_quality_report_is_offline_and_in_chinese(night):
+    path = Path(night["first"].report)
+    assert path.is_file() and path.parent == night["db"].parent / "reports"
+    html = path.read_text(encoding="utf-8")
+    # no asset (or any link) outside the page: readable on an intranet without internet
+    assert not re.search(r"https?://", html)
+    assert not re.search(r"<(script|link|img|iframe)\b", html)
+    # per finding: file, page, project, the rule (code and meaning) and both numbers
+    row = re.search(r"<tr><td class=\"warning\">警告</td><td>total-not-sum\.pdf</td>"
+                    r"<td class=\"num\">4</td><td>法律顾问费</td><td><code>total_not_sum</code>"
+                    r"<br>([^<]+)</td><td>([^<]*)</td><td>([^<]*)</td>", html)
+    assert row, html[:2000]
+    assert row.group(1) and row.group(2) == "98.50" and row.group(3) == "100.00"
+    assert "encrypted.pdf：PDF 设有密码" in html
+    assert (path.parent / "latest.html").read_text(encoding="utf-8") != ""

@@ -10,8 +10,8 @@ import pytest
 
 from extract import extract_file
 from extract.records import RawDocument
-from load.documents import RunCounts, finish_run, start_run
 from load.engine import make_engine, writer
+from load.runs import RunCounts, finish_run, start_run
 from tests.load.helpers import MALFORMED, YEARS, corpus_pdf, ingest
 
 RUN = "run-corpus"

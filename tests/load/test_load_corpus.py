@@ -8,15 +8,13 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from load.documents import (
-    RunCounts,
     SeenKind,
     classify,
-    finish_run,
     known_projects,
     load_document,
-    start_run,
 )
 from load.engine import writer
+from load.runs import RunCounts, finish_run, start_run
 from tests.load.helpers import YEARS, ingest, rows, scalar, snapshot, source_of
 from transform import transform_document
 

@@ -24,6 +24,7 @@ from transform.rows import (
 from warehouse import docs
 from warehouse.schema import (
     RUN_COUNTS,
+    add_missing_columns,
     metadata,
     query_files,
     view_files,
@@ -54,7 +55,8 @@ DESIGN_COLUMNS = {
         "issue_id", "run_id", "document_id", "file_name", "fiscal_year", "project_name", "page",
         "indicator", "check_code", "severity", "message", "printed", "expected",
         "detected_at"],
-    "ingest_run": ["run_id", "started_at", "finished_at", *RUN_COUNTS],
+    "ingest_run": ["run_id", "started_at", "finished_at", *RUN_COUNTS, "state", "alert_status",
+                   "alert_detail"],
 }
 
 ROW_TYPES = {
@@ -161,6 +163,18 @@ def test_read_only_engine_refuses_writes_and_missing_files(ro_engine, tmp_path):
             conn.execute(text("DELETE FROM dq_issue"))
     with pytest.raises(FileNotFoundError):
         make_engine(tmp_path / "nope.duckdb", read_only=True)
+
+
+def test_a_warehouse_of_an_older_version_gets_the_new_columns(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with writer(db) as engine, engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE ingest_run DROP COLUMN alert_detail")
+        conn.exec_driver_sql("ALTER TABLE ingest_run DROP COLUMN state")
+        conn.exec_driver_sql("INSERT INTO ingest_run (run_id, started_at) VALUES ('r', now())")
+    with writer(db) as engine, engine.begin() as conn:  # the next run's schema step
+        row = conn.exec_driver_sql("SELECT state, alert_detail FROM ingest_run").one()
+        assert add_missing_columns(conn) == ()
+    assert tuple(row) == ("running", None)
 
 
 def test_schema_md_is_up_to_date():

@@ -1,0 +1,116 @@
+"""The Prefect API that ``jixiao serve`` registers its deployment with.
+
+Prefect's *temporary* server (what a flow uses when ``PREFECT_API_URL`` is unset) runs without
+the scheduler service, so a deployment served against it never fires. ``jixiao serve``
+therefore uses ``PREFECT_API_URL`` when it is set (a shared Prefect server), and otherwise
+starts a full local server, with its scheduler and its UI, on ``127.0.0.1:JIXIAO_PREFECT_PORT``
+as a child process, and stops it on the way out. The child is told by the kernel to stop when
+its parent dies (``PR_SET_PDEATHSIG``), so even a ``kill -9`` of ``jixiao serve`` leaves no
+server behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT = 120.0
+
+
+class PrefectServerError(RuntimeError):
+    """The local Prefect server could not be started (the message says why and what to do)."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+@contextmanager
+def local_server(port: int, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
+    """Run a Prefect server (API, scheduler and other services, UI) on ``127.0.0.1:port``;
+    yields its API URL (``http://127.0.0.1:port/api``) once it answers, stops it on exit."""
+    if not _port_free(port):
+        raise PrefectServerError(
+            f"port {port} on {HOST} is in use: another `jixiao serve` or Prefect server may be "
+            "running. Stop it, set JIXIAO_PREFECT_PORT to a free port, or point PREFECT_API_URL "
+            "at the running server")
+    url = f"http://{HOST}:{port}/api"
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_API_URL": url, "PREFECT_API_URL": url}
+    env.pop("PREFECT__SERVER_EPHEMERAL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+         "--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+        env=env, stdin=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent)  # noqa: PLW1509 - prctl only, no lock taken
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if proc.poll() is not None:
+                raise PrefectServerError(
+                    f"the local Prefect server exited at start (status {proc.returncode}); "
+                    "run `prefect server start` to see why")
+            if time.monotonic() > deadline:
+                raise PrefectServerError(
+                    f"the local Prefect server did not answer on {url} within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def prefect_api(port: int, say: Callable[[str], None] = print) -> Iterator[str]:
+    """The API URL to serve against: ``PREFECT_API_URL`` when set, else a local server started
+    here. Inside the block, Prefect (this process and the flow runs it starts) uses that URL."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    configured = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    if configured:
+        say(f"Prefect API: {configured} (PREFECT_API_URL)")
+        yield configured
+        return
+    say(f"starting the local Prefect server on {HOST}:{port} (scheduler, UI) …")
+    with local_server(port) as url:
+        say(f"Prefect UI: {url.removesuffix('/api')}")
+        os.environ["PREFECT_API_URL"] = url
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                yield url
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
