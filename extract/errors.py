@@ -92,6 +92,14 @@ class NoSelfEvaluationTable(ExtractError):
     advice_zh = "请确认报送的是自评表文件"
 
 
+class ReportsNotRead(ExtractError):
+    code = "report_missing"
+    advice = ("the layout is one the reader cannot follow yet; send the file to the jixiao "
+              "maintainers")
+    title_zh = "文件中有自评表，但一张也未能读出"
+    advice_zh = "这种版式暂不能识别，请把文件发给 jixiao 维护人员"
+
+
 class UnknownHeader(ExtractError):
     code = "unknown_header"
     advice = ("the table has a column this tool does not know; add the header to "

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import pdfplumber
 import pdfplumber.page
@@ -23,6 +23,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdftypes import PDFStream
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extract.completeness import PageSignals, missing_reports, page_signals
 from extract.errors import (
     CorruptPDF,
     EmptyFile,
@@ -31,6 +32,7 @@ from extract.errors import (
     NoSelfEvaluationTable,
     NotAPDF,
     NoTextLayer,
+    ReportsNotRead,
 )
 from extract.fastparse import parse_page
 from extract.form import FormReader
@@ -85,9 +87,19 @@ def _looks_text(head: bytes) -> bool:
     return True
 
 
+class PageLayout(NamedTuple):
+    """One page read: its tables, its free text lines, and what its characters say about
+    report starts (counted apart from the reader)."""
+
+    grids: list[Grid]
+    lines: list[TextLine]
+    signals: PageSignals
+
+
 def page_layout(number: int, raw_chars: list[tuple], edges: list[dict[str, Any]],
-                table_page: Any) -> tuple[list[Grid], list[TextLine]]:
-    """Characters and edges of one page → its tables (rows of cells) and its free text lines.
+                table_page: Any) -> PageLayout:
+    """Characters and edges of one page → its tables (rows of cells), its free text lines and
+    its report-start signals.
 
     ``table_page`` is what pdfplumber's table finder takes as the page (only its ``bbox`` is
     read with explicit edges). A page whose text runs sideways is turned upright first.
@@ -106,7 +118,7 @@ def page_layout(number: int, raw_chars: list[tuple], edges: list[dict[str, Any]]
         grids, rest = ruled_grids(table_page, number, hs, vs, chars)
     elif hs:
         grids, rest = hline_grids(number, hs, chars)
-    return grids, text_lines(number, rest)
+    return PageLayout(grids, text_lines(number, rest), page_signals(number, chars))
 
 
 def feed_page(reader: FormReader, grids: list[Grid], lines: list[TextLine]) -> None:
@@ -165,16 +177,17 @@ UNDECODABLE = "cannot be decoded: fonts without a Unicode map"
 
 
 def _read_pages(path: str, pdf: Any, reader: FormReader
-                ) -> tuple[int, dict[int, str], dict[int, str], str]:
+                ) -> tuple[int, dict[int, str], dict[int, str], str, list[PageSignals]]:
     """Feed every page to the reader.
 
     Returns the page count, the pages without usable text (page → :data:`IMAGE_ONLY` or
-    :data:`UNDECODABLE`), a one-line summary of every other page, and the first page's text
-    (for the fiscal year when no table prints one).
+    :data:`UNDECODABLE`), a one-line summary of every other page, the first page's text
+    (for the fiscal year when no table prints one) and every page's report-start signals.
     """
     first_text = ""
     no_text: dict[int, str] = {}
     summary: dict[int, str] = {}
+    signals: list[PageSignals] = []
     number = 0
     for number, page in enumerate(_iter_pages(pdf), start=1):
         try:
@@ -192,14 +205,15 @@ def _read_pages(path: str, pdf: Any, reader: FormReader
         if _undecodable(raw_chars):
             no_text[number] = UNDECODABLE
             continue
-        grids, lines = page_layout(number, raw_chars, edges, page)
+        grids, lines, sig = page_layout(number, raw_chars, edges, page)
+        signals.append(sig)
         if number == 1:
             first_text = "".join(ln.text for ln in lines)
         summary[number] = (
             "table without 自评表 headers" if grids else "no table"
         ) + (": " + lines[0].text[:40] if lines else "")
         feed_page(reader, grids, lines)
-    return number, no_text, summary, first_text
+    return number, no_text, summary, first_text, signals
 
 
 def _fiscal_year(reports: list, first_text: str) -> int | None:
@@ -232,10 +246,17 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     except Exception as exc:
         raise _open_error(p, exc) from exc
     try:
-        count, no_text, summary, first_text = _read_pages(p, pdf, reader)
+        count, no_text, summary, first_text, signals = _read_pages(p, pdf, reader)
     finally:
         pdf.close()
     reports = reader.finish()
+    missing = missing_reports(signals, reports, reader.notes)
+    if not reports and any(m.kind == "start_not_read" for m in missing):
+        pages = sorted({m.page for m in missing})
+        raise ReportsNotRead(
+            p, f"{len(missing)} report(s) start on page(s) {', '.join(map(str, pages))} "
+               "(项目名称) but none could be read", page=pages[0],
+            detail_zh=f"第 {'、'.join(map(str, pages))} 页共有 {len(missing)} 张自评表")
     if not reports:
         if no_text and not any(s.startswith("table") for s in summary.values()):
             first = min(no_text)
@@ -259,4 +280,4 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     return RawDocument(
         file=Path(p).name, path=p, sha256=sha, bytes=len(data), page_count=count,
         fiscal_year=_fiscal_year(reports, first_text), reports=tuple(reports),
-        skipped_pages=tuple(skipped))
+        skipped_pages=tuple(skipped), missing_reports=missing)

@@ -102,6 +102,29 @@ def _indicator_truth(i: RawIndicator) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class MissingReport:
+    """A report a page starts (or a page of the form) that the reader did not produce: counted
+    apart from the reader (:mod:`extract.completeness`), so a layout the reader cannot follow
+    never loses a report without a word."""
+
+    page: int
+    project_name: str | None  # legible after 项目名称 on the page, where it is
+    kind: str  # start_not_read (a 项目名称 label without its report) / form_page_not_read
+
+    def one_line(self, file: str) -> str:
+        what = (f"a report starts here{f' (project {self.project_name})' if self.project_name else ''}"
+                " but could not be read" if self.kind == "start_not_read"
+                else "the page has the 自评表 title or header but no report could be read")
+        return f"{file}, page {self.page}: report_missing: {what}"
+
+    def zh(self) -> str:
+        if self.kind == "start_not_read":
+            who = f"项目“{self.project_name}”的" if self.project_name else ""
+            return f"第 {self.page} 页有{who}自评表（项目名称），但未能读出这张表；其余自评表已读取"
+        return f"第 {self.page} 页有自评表的标题或表头，但未能读出任何自评表"
+
+
+@dataclass(frozen=True, slots=True)
 class SkippedPage:
     """A page that is not a 自评表, with the reason (cover, prose, other table, sibling form)."""
 
@@ -121,6 +144,8 @@ class RawDocument:
     fiscal_year: int | None
     reports: tuple[RawReport, ...]
     skipped_pages: tuple[SkippedPage, ...] = field(default=())
+    #: reports the pages start that the reader did not produce (see extract.completeness)
+    missing_reports: tuple[MissingReport, ...] = field(default=())
 
     def to_truth(self) -> dict[str, Any]:
         """The document in the shape of the corpus ``*.truth.json`` (plus ``skipped_pages``)."""

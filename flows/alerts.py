@@ -71,6 +71,7 @@ class AlertSummary:
     finished_at: datetime | None = None
     top_severities: tuple[str, ...] = field(default=())  # severity of each top finding
     report: str | None = None  # the run's quality report (HTML file)
+    reports_missing: int = 0  # reports the pages start but the reader could not read
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -95,6 +96,7 @@ class AlertSummary:
             started_at=started_at,
             finished_at=finished_at,
             report=report,
+            reports_missing=sum(1 for f in findings if f.check_code == "report_missing"),
         )
 
     # ----------------------------------------------------------------------------------------
@@ -126,6 +128,8 @@ class AlertSummary:
             parts.append(f"失败文件 {self.failed_files} 个")
         if self.status_counts.get("quarantined"):
             parts.append(f"隔离文件 {self.status_counts['quarantined']} 个")
+        if self.reports_missing:
+            parts.append(f"未读出自评表 {self.reports_missing} 张")
         if not parts:
             parts.append("无新问题")
         parts.append(f"载入文件 {self.status_counts.get('loaded', 0)} 个")

@@ -35,7 +35,8 @@ def extract(
 
     Cells are kept exactly as printed; a cell printed "-" is null. Exit status 2 with one line on
     stderr when a file cannot be read (encrypted, corrupt, empty, not a PDF, image only, no
-    自评表, unknown column header).
+    自评表, unknown column header), and per report a page starts that could not be read
+    (report_missing: the other reports are still printed).
     """
     from extract import ExtractError, extract_file
 
@@ -54,6 +55,9 @@ def extract(
             typer.echo(f"jixiao extract: {exc}", err=True)
             failed += 1
             continue
+        for m in doc.missing_reports:  # read the rest, but never lose one without a word
+            typer.echo(f"jixiao extract: {m.one_line(doc.file)}", err=True)
+            failed += 1
         docs.append(doc)
         if not summary:
             text = json.dumps(doc.to_truth(), ensure_ascii=False,
@@ -83,6 +87,7 @@ def check(
 
     from extract import ExtractError, extract_file
     from transform import load_overrides, transform_documents
+    from transform.completeness import missing_findings
     from transform.scoring import RULE_SETS
 
     rule_set = rules or _settings("check").rules
@@ -99,6 +104,8 @@ def check(
             failed += 1
     out, identity = transform_documents(docs, rules=rule_set, overrides=load_overrides())
     findings = [f for d in out for r in d.reports for f in r.findings]
+    findings += [f for d in docs for f in missing_findings(d)]
+    failed += sum(len(d.missing_reports) for d in docs)
     if as_json:
         import dataclasses
 

@@ -55,6 +55,7 @@ from load import (
     writer,
 )
 from transform import Finding, load_overrides, transform_document
+from transform.completeness import missing_findings
 from transform.identity import observations, resolve_identity
 
 #: stages whose time the summary reports (the share spent in validation goes in the README)
@@ -113,7 +114,8 @@ class IngestSummary:
             f"files seen {c.files_seen} · new {c.files_new} · loaded {c.loaded} · "
             f"quarantined {c.quarantined} · failed {c.failed} · duplicate {c.duplicate} · "
             f"superseded {c.superseded}",
-            f"reports loaded {c.reports_loaded} · indicators loaded {c.indicators_loaded} · "
+            f"reports loaded {c.reports_loaded} · reports not read {c.reports_missing} · "
+            f"indicators loaded {c.indicators_loaded} · "
             f"new data-quality issues {c.issues_new} · alerts sent {c.alerts_sent}",
         ]
         for f in self.files:
@@ -415,6 +417,7 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     get_run_logger().info("ingest summary\n%s", out.text())
     _announce(f"入库运行 {run_id} 结束：{counts.state}，新文件 {counts.files_new}，"
               f"载入 {counts.loaded}，隔离 {counts.quarantined}，失败 {counts.failed}，"
+              f"未读出自评表 {counts.reports_missing}，"
               f"重复 {counts.duplicate}，自评表 {counts.reports_loaded}，"
               f"新问题 {counts.issues_new}，告警 {alert_record.status}")
     if counts.state == "completed":
@@ -425,7 +428,9 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
 
 
 def _problem_message(counts: RunCounts) -> str:
-    return f"失败文件 {counts.failed} 个，隔离文件 {counts.quarantined} 个（见质量报告与告警）"
+    missing = f"，未读出自评表 {counts.reports_missing} 张" if counts.reports_missing else ""
+    return (f"失败文件 {counts.failed} 个，隔离文件 {counts.quarantined} 个{missing}"
+            "（见质量报告与告警）")
 
 
 def _record_known(db: str, run_id: str, seen) -> list[FileResult]:
@@ -463,7 +468,8 @@ def _load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[s
                                    unit=_unit_of(item.doc)))
             continue
         check = checks[doc_id]
-        extra = (check,) if isinstance(check, Finding) else check.new_findings
+        extra = ((check,) if isinstance(check, Finding) else tuple(check.new_findings)
+                 ) + missing_findings(item.doc, doc_id)
         results.append(_load(db, run_id, item, tdocs[doc_id], extra, identity))
     bar.stop()
     return results
@@ -522,6 +528,7 @@ class _Clock:
 
 def _count_labels(c: RunCounts) -> dict[str, int]:
     return {"新文件": c.files_new, "载入": c.loaded, "隔离": c.quarantined, "失败": c.failed,
+            "未读出自评表": c.reports_missing,
             "重复": c.duplicate, "被替代": c.superseded, "载入自评表": c.reports_loaded,
             "载入指标": c.indicators_loaded, "新问题": c.issues_new}
 
@@ -556,6 +563,9 @@ def _load(db: str, run_id: str, item: Extracted, tdoc, findings: Sequence[Findin
         record_file(db, run_id, Extracted(src, item.doc, "load_failed", reason))
         return _failed(src, "load_failed", reason, None, unit=unit)
     reason = None
+    missing = [f for f in res.findings if f.check_code == "report_missing"]
+    if res.status == "loaded" and missing:
+        reason = "；".join(f.one_line() for f in missing[:3])
     if res.status == "quarantined":  # structural errors, or a worse copy of a clean report
         errors = [f for f in res.findings if f.severity == "error"] or [
             f for f in res.findings if f.check_code == "version_not_applied"]
@@ -589,6 +599,8 @@ def _counts(results: Sequence[FileResult]) -> RunCounts:
         reports_loaded=sum(r.reports for r in results),
         indicators_loaded=sum(r.indicators for r in results),
         issues_new=sum(len(r.findings) for r in results),
+        reports_missing=sum(1 for r in results for f in r.findings
+                            if f.check_code == "report_missing"),
     )
 
 

@@ -32,6 +32,10 @@ _LOAD_CHECKS = (
     CheckSpec("load_failed", "error", "载入时发生程序错误，文件未载入"),
 )
 
+#: error codes about one report of a document (not its structure as a whole): recorded, and
+#: the document's other reports are loaded all the same
+KEEPS_OTHER_REPORTS = frozenset({"report_missing"})
+
 #: check code → spec, for the checks of the load layer
 LOAD_CHECKS: Mapping[str, CheckSpec] = MappingProxyType({c.code: c for c in _LOAD_CHECKS})
 

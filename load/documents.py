@@ -44,7 +44,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
-from load.checks import LOAD_CHECKS
+from load.checks import KEEPS_OTHER_REPORTS, LOAD_CHECKS
 from transform.identity import (
     IdentityMap,
     IndicatorSeen,
@@ -765,7 +765,8 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
 
     at = _now()
     all_findings = list(dict.fromkeys((*tdoc.findings, *extra, *_structure_findings(tdoc))))
-    errors = [f for f in all_findings if f.severity == "error"]
+    errors = [f for f in all_findings
+              if f.severity == "error" and f.check_code not in KEEPS_OTHER_REPORTS]
     for f in all_findings:  # validate before writing anything
         _issue_row(run_id, doc_id, src.file_name, f, at)
 

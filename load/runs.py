@@ -31,12 +31,14 @@ class RunCounts:
     indicators_loaded: int = 0
     issues_new: int = 0
     alerts_sent: int = 0
+    reports_missing: int = 0
 
     @property
     def state(self) -> str:
-        """``completed_with_problems`` when a file failed or was quarantined, else
-        ``completed``."""
-        return "completed_with_problems" if self.failed or self.quarantined else "completed"
+        """``completed_with_problems`` when a file failed or was quarantined or a report could
+        not be read, else ``completed``."""
+        problems = self.failed or self.quarantined or self.reports_missing
+        return "completed_with_problems" if problems else "completed"
 
 
 @dataclass(frozen=True, slots=True)

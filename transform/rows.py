@@ -163,6 +163,9 @@ _CHECKS = (
     CheckSpec("unknown_money_unit", "error", "金额单位无法识别"),
     CheckSpec("missing_weight", "error", "缺少分值"),
     CheckSpec("missing_score", "error", "缺少得分"),
+    # completeness: a report the pages start but the reader could not read (the document's
+    # other reports are still loaded: see load.checks.KEEPS_OTHER_REPORTS)
+    CheckSpec("report_missing", "error", "页面上有自评表，但未能读出"),
     # rules: loaded with dq_status = warning
     CheckSpec("indicator_score_mismatch", "warning", "指标得分与规则不符"),
     CheckSpec("qualitative_score_out_of_band", "warning", "定性指标得分超出等级区间"),

@@ -69,7 +69,8 @@ FUNDING_SOURCES = ("total", "appropriation", "carryover", "other")
 #: fact_project_evaluation.dq_status values (facts are loaded only from trusted structure)
 DQ_STATUSES = ("ok", "warning")
 #: ingest_run.state values: running (or crashed: no finished_at), completed (every file loaded
-#: or already known), completed_with_problems (some file failed or was quarantined)
+#: or already known), completed_with_problems (a file failed or was quarantined, or a report
+#: could not be read)
 RUN_STATES = ("running", "completed", "completed_with_problems")
 #: ingest_run.alert_status values: sent (every URL took it), failed (some URL did not),
 #: skipped (JIXIAO_ALERT_ON=problems and a clean run), off (no alert URL, or --no-alerts)
@@ -364,6 +365,7 @@ _COUNTS = (
     ("reports_loaded", "入库自评表数 self-evaluation reports loaded"),
     ("indicators_loaded", "入库指标数 indicator results loaded"),
     ("issues_new", "新问题数 new dq_issue rows"),
+    ("reports_missing", "未读出自评表数 reports the pages start but the reader could not read"),
     ("alerts_sent", "告警数 alerts sent"),
 )
 
@@ -376,7 +378,7 @@ ingest_run = Table(
     *(_col(name, Integer, comment + " (count)", nullable=False, server_default=text("0"))
       for name, comment in _COUNTS),
     _col("state", String, "运行状态 running (no finished_at: still running, or killed), "
-         "completed, completed_with_problems (files failed or quarantined)",
+         "completed, completed_with_problems (files failed or quarantined, reports not read)",
          server_default=text("'running'")),
     _col("alert_status", String, "告警状态 sent, failed (not delivered), skipped (clean run, "
          "JIXIAO_ALERT_ON=problems), off (no alert address)"),

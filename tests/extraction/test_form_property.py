@@ -61,7 +61,7 @@ layouts = st.builds(
 def read(report: dict, layout: Layout) -> dict:
     page = render(report, layout)
     bbox_page = SimpleNamespace(bbox=(0, 0, 2000, 3000))
-    grids, lines = page_layout(1, page.chars, page.edges, bbox_page)
+    grids, lines, _ = page_layout(1, page.chars, page.edges, bbox_page)
     reader = FormReader("synthetic.pdf")
     feed_page(reader, grids, lines)
     return {"fiscal_year": None, "reports": [r.to_truth() for r in reader.finish()]}
@@ -98,7 +98,7 @@ def test_two_horizontal_only_reports_on_one_page_with_a_title_between():
 
     title = text("财政项目支出绩效自评表", 200, bottom + 15) + text("(2023年度)", 230, bottom + 30)
     second = render(b, Layout(widths=widths, ruled=False, top=bottom + 50))
-    grids, lines = page_layout(1, first.chars + title + second.chars, first.edges + second.edges,
+    grids, lines, _ = page_layout(1, first.chars + title + second.chars, first.edges + second.edges,
                                SimpleNamespace(bbox=(0, 0, 2000, 3000)))
     reader = FormReader("two.pdf")
     feed_page(reader, grids, lines)
@@ -120,7 +120,7 @@ def test_other_spellings_of_labels_and_headers(ruled):
               "全年预算数": "调整后预算数", "年度指标值": "指标值", "实际完成值": "完成值",
               "分值": "权重(90分)", "评分等级": "自评等级", "偏差原因分析及改进措施": "未完成原因分析"}
     page = render(report, Layout(widths=[70, 70, 110, 80, 80, 55, 55, 110], ruled=ruled), labels)
-    grids, lines = page_layout(1, page.chars, page.edges, SimpleNamespace(bbox=(0, 0, 2000, 3000)))
+    grids, lines, _ = page_layout(1, page.chars, page.edges, SimpleNamespace(bbox=(0, 0, 2000, 3000)))
     reader = FormReader("spellings.pdf")
     feed_page(reader, grids, lines)
     (got,) = reader.finish()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,46 @@ def test_validation_that_cannot_run_loads_with_a_warning(prefect_harness, inbox,
     assert out.counts.loaded == 3
     codes = {f.check_code for r in out.files for f in r.findings}
     assert codes == {"validation_failed"}
+
+
+def _drop_third_report(monkeypatch):
+    """A reader that loses the third report of the 2023 file without a word (as it did on
+    layouts it could not follow): the page count must catch it."""
+    from extract.form import FormReader
+
+    real = FormReader.finish
+
+    def finish(self):
+        reports = real(self)
+        if "2023" in self.file:
+            return reports[:2] + reports[3:]
+        return reports
+
+    monkeypatch.setattr(FormReader, "finish", finish)
+
+
+def test_a_report_the_reader_loses_is_a_finding_and_the_rest_load(prefect_harness, inbox,
+                                                                  tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    _drop_third_report(monkeypatch)
+    db = tmp_path / "w.duckdb"
+    state = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=True,
+                                  workers=1, return_state=True)
+    out = state.result()
+    assert state.name == "CompletedWithProblems"
+    assert out.counts.reports_missing == 1 and out.counts.loaded == 3
+    assert out.counts.reports_loaded == 34 - 1
+    with reader(db) as engine, engine.connect() as conn:
+        rows = conn.execute(text("SELECT severity, page, project_name, message FROM dq_issue "
+                                 "WHERE check_code = 'report_missing'")).all()
+        loaded = conn.execute(text(
+            "SELECT count(*) FROM fact_project_evaluation e JOIN source_document s "
+            "USING (document_id) WHERE s.file_name = 'minhang-zonggonghui-2023.pdf'")).scalar()
+    ((severity, page, project, message),) = rows
+    assert (severity, page, project) == ("error", 6, "法律顾问费")
+    assert message.startswith("第 6 页有项目“法律顾问费”的自评表（项目名称），但未能读出这张表")
+    assert loaded == 10  # the document's other reports are in the warehouse
+    (f,) = [r for r in out.files if r.file_name == "minhang-zonggonghui-2023.pdf"]
+    assert f.status == "loaded" and "report_missing" in f.reason
+    assert "法律顾问费" in Path(out.report).read_text(encoding="utf-8")
