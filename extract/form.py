@@ -190,7 +190,10 @@ class FormReader:
         self._year: int | None = None
         self._sibling = False
         self._funding: Columns | None = None
-        self._funding_label: tuple[float, float] | None = None
+        #: the block label 项目资金(万元) of the funding header row: x0, x1 and bottom (a label
+        #: merged down over the block hides the cells beneath it; one only in the header row,
+        #: spanning both label columns, has the source labels beneath it)
+        self._funding_label: tuple[float, float, float] | None = None
         self._goal: Columns | None = None
         self._ind: Columns | None = None
         self._level1: str | None = None
@@ -369,7 +372,7 @@ class FormReader:
         self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=("goal_block", "goal_expected"))
         self._funding = Columns.build(found, block, right=_right_edge(row, block))
-        self._funding_label = (label.x0, label.x1) if label is not None else None
+        self._funding_label = (label.x0, label.x1, label.bottom) if label is not None else None
         self._state = "funding"
         self._cur.touch(row.page)
         return True
@@ -399,8 +402,9 @@ class FormReader:
             n = H.norm(c.text)
             if not n:
                 continue
-            if self._funding_label and c.x1 <= self._funding_label[1] + 1:
-                continue  # the merged block label 项目资金(万元)
+            lab = self._funding_label
+            if lab and c.x1 <= lab[1] + 1 and row.top < lab[2] - 1:
+                continue  # under the block label 项目资金(万元) merged down over this row
             if self._funding_label_unit(c.text):
                 continue
             if c.x1 <= cols.left + 1 or c.cx < cols.left:

@@ -80,3 +80,15 @@ def test_jixiao_extract_says_so_on_stderr_and_exits_2(lossy_reader):
     assert ("jixiao extract: minhang-zonggonghui-2023.pdf, page 6: report_missing: a report "
             "starts here (project 法律顾问费) but could not be read") in r.stderr
     assert r.stdout.count('"project_name"') == 10  # the other reports are still printed
+
+
+def test_a_file_whose_reports_all_start_but_none_is_read_fails_with_the_pages(monkeypatch):
+    from extract.errors import ReportsNotRead
+    from extract.form import FormReader
+
+    monkeypatch.setattr(FormReader, "finish", lambda self: [])
+    with pytest.raises(ReportsNotRead) as info:
+        extract_file(CORPUS / "minhang-zonggonghui-2023.pdf")
+    assert info.value.code == "report_missing" and info.value.page == 4
+    assert "11 report(s) start on page(s) 4, 5, 6" in str(info.value)
+    assert info.value.zh().startswith("minhang-zonggonghui-2023.pdf，第 4 页：文件中有自评表，但一张也未能读出")
