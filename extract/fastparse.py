@@ -289,5 +289,15 @@ def parse_page(pdf: Any, page: Any) -> tuple[list[tuple], list[dict[str, Any]], 
         if isinstance(obj, LTImage):
             images += 1
             continue
-        edges.extend(obj_to_edges(page.process_object(obj)))
+        po = page.process_object(obj)
+        kind = po.get("object_type")
+        if kind == "rect":  # its edges remember how thick the rectangle was
+            po["rect_thickness"] = min(po.get("width", 0), po.get("height", 0))
+        got = obj_to_edges(po)
+        if kind == "curve":  # pdfplumber's curve edges lose how the path was painted
+            paint = {k: po.get(k) for k in ("stroke", "fill", "stroking_color",
+                                             "non_stroking_color", "linewidth")}
+            for e in got:
+                e.update(paint)
+        edges.extend(got)
     return chars, edges, images

@@ -193,7 +193,7 @@ class FormReader:
         #: the block label 项目资金(万元) of the funding header row: x0, x1 and bottom (a label
         #: merged down over the block hides the cells beneath it; one only in the header row,
         #: spanning both label columns, has the source labels beneath it)
-        self._funding_label: tuple[float, float, float] | None = None
+        self._funding_labels: list[tuple[int, float, float]] = []  # page, x1, bottom
         self._goal: Columns | None = None
         self._ind: Columns | None = None
         self._level1: str | None = None
@@ -285,7 +285,7 @@ class FormReader:
         self._cur = _Report(fiscal_year=self._year)
         self._state = None
         self._funding = self._goal = self._ind = None
-        self._funding_label = None
+        self._funding_labels = []
         self._level1 = self._level2 = None
         self._key_values(row)
 
@@ -354,11 +354,11 @@ class FormReader:
         names = {n for n, _ in found}
         if not (names & H.FUNDING.anchors) or len(names) < 3:
             return False
-        label = None
+        labels = []
         for c in unknown:
             if not self._funding_label_unit(c.text):
                 raise self._unknown(row, c, "funding (项目资金)")
-            label = c
+            labels.append(c)
         units = {H.norm(c.text) for _, c in found}
         if any("(元)" in u for u in units):
             self._cur.money_unit = "元"
@@ -372,7 +372,7 @@ class FormReader:
         self._family([c for _, c in found])
         block = self._block_rows(rows_after, stop=("goal_block", "goal_expected"))
         self._funding = Columns.build(found, block, right=_right_edge(row, block))
-        self._funding_label = (label.x0, label.x1, label.bottom) if label is not None else None
+        self._funding_labels = [(row.page, c.x1, c.bottom) for c in labels]
         self._state = "funding"
         self._cur.touch(row.page)
         return True
@@ -402,8 +402,8 @@ class FormReader:
             n = H.norm(c.text)
             if not n:
                 continue
-            lab = self._funding_label
-            if lab and c.x1 <= lab[1] + 1 and row.top < lab[2] - 1:
+            if any(page == row.page and c.x1 <= x1 + 1 and row.top < bottom - 1
+                   for page, x1, bottom in self._funding_labels):
                 continue  # under the block label 项目资金(万元) merged down over this row
             if self._funding_label_unit(c.text):
                 continue
@@ -464,10 +464,13 @@ class FormReader:
             block = self._rows_before_header(rows_after)
             self._goal = Columns.build(goal, block, right=_right_edge(row, block))
             return True
+        if self._state == "goal" and self._goal is not None:
+            self._goal_row(row)  # the label printed again where the goal row goes on a new page
+            return True
         # a single goal text beside the 年度总体目标 label, no 预期/实际 split
-        text = self._after_label(row, row.cells[0] if row.cells else Cell(0, 0, 0, 0))
         lab = next(c for c in row.cells if H.LABELS.get(H.norm(c.text)) == "goal_block")
-        text = "".join(c.text.strip() for c in row.cells if c.x0 >= lab.x1 - 1 and c.text.strip())
+        text = "".join(c.text.strip() for c in row.cells if c.x0 >= lab.x1 - 1 and c.text.strip()
+                       and H.section(c.text) not in H.GOAL_BANNERS)
         if text:
             self._cur.goal_expected.append(text)
         self._goal = None
@@ -478,8 +481,11 @@ class FormReader:
         assert cur is not None
         cur.touch(row.page)
         cols = self._goal
+        texts = [c for c in row.cells if H.norm(c.text)]
+        if texts and H.section(texts[0].text) in H.GOAL_OTHER_SECTIONS:
+            return  # 2.项目实施内容及过程概述: not a goal
         for c in (cols.cells(row) if cols is not None else row.cells):
-            if not H.norm(c.text):
+            if not H.norm(c.text) or H.section(c.text) in H.GOAL_BANNERS:
                 continue
             if H.LABELS.get(H.norm(c.text)) == "goal_block":
                 continue

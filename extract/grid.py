@@ -270,23 +270,39 @@ def _is_white(color: Any) -> bool:
     return False
 
 
+#: a filled, unstroked rectangle thicker than this (pt) is shading (a grey header or band),
+#: not a ruling drawn as a thin filled bar
+SHADE_MIN = 2.5
+
+
 def visible_edges(edges: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
-    """Horizontal and vertical edges that print as lines (white fills and strokes dropped)."""
-    hs, vs = [], []
+    """Horizontal and vertical edges that print as lines (white fills and strokes dropped).
+
+    The edges of shading (filled rectangles without a stroke, thicker than :data:`SHADE_MIN`)
+    are not rulings: a grey header row would otherwise give a table ruled with horizontal lines
+    only some vertical edges, and the page would be read as a ruled grid of one row. Only on a
+    page with no ruling at all do the shading edges stand in for rulings.
+    """
+    hs, vs, shade_hs, shade_vs = [], [], [], []
     for e in edges:
         kind = e.get("object_type", "")
+        shading = False
         if kind == "rect_edge" or kind == "curve_edge":
             stroked = e.get("stroke") and not _is_white(e.get("stroking_color"))
             filled = e.get("fill") and not _is_white(e.get("non_stroking_color"))
             if not (stroked or filled):
                 continue
+            shading = bool(filled and not stroked
+                           and e.get("rect_thickness", 0) > SHADE_MIN)
         elif e.get("stroke") is False or _is_white(e.get("stroking_color")):
             continue
         if e["orientation"] == "h":
             if e["x1"] - e["x0"] >= MIN_RULING:
-                hs.append(e)
+                (shade_hs if shading else hs).append(e)
         elif e["bottom"] - e["top"] >= MIN_RULING:
-            vs.append(e)
+            (shade_vs if shading else vs).append(e)
+    if not hs and not vs:
+        return shade_hs, shade_vs
     return hs, vs
 
 
@@ -348,9 +364,39 @@ class FastTableFinder(TableFinder):
         self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]
 
 
+def close_open_ends(hs: list[dict], vs: list[dict], tol: float = 1.5) -> list[dict]:
+    """The horizontal edges, plus one where a table is left open at a page break.
+
+    Word breaks a row across pages with its borders open at the break: the vertical rulings
+    run to the foot of the page (or start at its head) with no horizontal ruling there, so the
+    row would make no cell and its text would be lost as free text. Where two or more vertical
+    rulings end (or start) at the same height and no horizontal ruling at all lies there within
+    their span, the table is closed with a horizontal edge across that span.
+    """
+    out = list(hs)
+    for key in ("top", "bottom"):
+        ends: dict[int, list[dict]] = {}
+        for v in vs:
+            ends.setdefault(round(v[key]), []).append(v)
+        for y, group in ends.items():
+            if len(group) < 2:
+                continue
+            x0 = min(v["x0"] for v in group)
+            x1 = max(v["x1"] for v in group)
+            if any(abs(h["top"] - y) <= tol and h["x1"] > x0 and h["x0"] < x1 for h in hs):
+                continue
+            yy = min(v[key] for v in group) if key == "top" else max(v[key] for v in group)
+            out.append({"object_type": "line", "orientation": "h", "x0": x0, "x1": x1,
+                        "top": yy, "bottom": yy, "y0": 0.0, "y1": 0.0, "width": x1 - x0,
+                        "height": 0.0, "stroke": True, "synthetic": True})
+    return out
+
+
 def ruled_grids(page_obj: Any, page: int, hs: list[dict], vs: list[dict],
                 chars: list[Char]) -> tuple[list[Grid], list[Char]]:
-    """Tables ruled on all sides, with pdfplumber's table finder on the visible edges."""
+    """Tables ruled on all sides, with pdfplumber's table finder on the visible edges (a table
+    left open at a page break closed first: :func:`close_open_ends`)."""
+    hs = close_open_ends(hs, vs)
     settings = dict(TABLE_SETTINGS, explicit_vertical_lines=vs, explicit_horizontal_lines=hs)
     finder = FastTableFinder(page_obj, settings)
     grids = []

@@ -104,12 +104,16 @@ LABELS: dict[str, str] = {
     "主管单位": "supervising_department",
     "主管部门及代码": "supervising_department",
     "实施单位": "implementing_unit",
+    "实施单位(盖章)": "implementing_unit",  # Sichuan 部门预算项目支出绩效自评表
     "项目实施单位": "implementing_unit",
     "执行单位": "implementing_unit",
     "年度总体目标": "goal_block",
     "总体目标": "goal_block",
+    "项目基本情况": "goal_block",  # Sichuan: 项目基本情况 | 1.项目年度目标完成情况 | …
     "预期目标": "goal_expected",
+    "项目年度目标": "goal_expected",  # Sichuan
     "实际完成情况": "goal_actual",
+    "年度目标完成情况": "goal_actual",  # Sichuan
     "总分": "total",
     "合计": "total",
     "评分等级": "grade",
@@ -118,9 +122,36 @@ LABELS: dict[str, str] = {
     "等级": "grade",
 }
 
+#: labels of the funding block, printed in its header row: the block's own label, merged down
+#: over its rows (项目资金(万元), 预算执行情况), or, in Sichuan's form, the header of the column
+#: of the rows' own labels (总额 / 其中:财政资金 / 财政专户管理资金 / 单位资金 / 其他资金), naming
+#: the money unit: ``年度预算数(万元)`` (published 2023 tables of 青神县 and 大英县 print
+#: ``预算执行情况(10分) | 年度预算数(万元) | 年初预算 | 调整后预算数 | 预算执行数 | 预算执行率 | 权重 |
+#: 得分 | 原因`` over ``总额 | 238.93 | 251.89 | …``): it is NOT the 年初预算 column
+FUNDING_BLOCK_LABELS = ("项目资金", "预算执行情况", "资金情况", "年度预算数")
+
+#: sub-sections of the goal block, numbered in Sichuan's form (``项目基本情况 |
+#: 1.项目年度目标完成情况``, then ``项目年度目标 | 年度目标完成情况``, then
+#: ``2.项目实施内容及过程概述 | text``): a banner without data, and a section whose text is no goal
+GOAL_BANNERS = ("项目年度目标完成情况",)
+GOAL_OTHER_SECTIONS = ("项目实施内容及过程概述",)
+_NUMBERED = re.compile(r"^\d+[.、．]")
+
+
+def section(text: str | None) -> str:
+    """Normalized text without a leading section number (``1.项目年度目标完成情况``)."""
+    return _NUMBERED.sub("", norm(text))
+
+
+#: labels printed above or below the table that carry no field of the report (Sichuan prints
+#: ``报表编号:510000_0013zp`` above the title, and 评价结论 / 存在问题 / 改进措施 / 项目负责人 /
+#: 财务负责人 rows under 合计): never read as data
+NOTE_LABELS = ("报表编号",)
+TRAILER_LABELS = ("评价结论", "存在问题", "改进措施", "项目负责人", "财务负责人")
+
 #: the funding block's own label, merged over its rows; gives the money unit of the block
 FUNDING_BLOCK_LABEL = re.compile(
-    r"^(?:项目资金|预算执行情况|资金情况)(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
+    rf"^(?:{'|'.join(FUNDING_BLOCK_LABELS)})(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
 
 def funding_label_unit(text: str | None) -> str | None:
     """If ``text`` is the funding block's label, the money unit it names (``""`` when it names

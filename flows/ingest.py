@@ -563,9 +563,9 @@ def _load(db: str, run_id: str, item: Extracted, tdoc, findings: Sequence[Findin
         record_file(db, run_id, Extracted(src, item.doc, "load_failed", reason))
         return _failed(src, "load_failed", reason, None, unit=unit)
     reason = None
-    missing = [f for f in res.findings if f.check_code == "report_missing"]
-    if res.status == "loaded" and missing:
-        reason = "；".join(f.one_line() for f in missing[:3])
+    held = [f for f in res.findings if f.severity == "error"]  # reports not read or kept out
+    if res.status == "loaded" and held:
+        reason = "；".join(f.one_line() for f in held[:3])
     if res.status == "quarantined":  # structural errors, or a worse copy of a clean report
         errors = [f for f in res.findings if f.severity == "error"] or [
             f for f in res.findings if f.check_code == "version_not_applied"]

@@ -32,9 +32,13 @@ _LOAD_CHECKS = (
     CheckSpec("load_failed", "error", "载入时发生程序错误，文件未载入"),
 )
 
+#: errors about the content of one report (its structure is sound): that report is kept out
+#: of the facts, its findings recorded, and the document's other reports are loaded
+REPORT_ERRORS = frozenset({"blank_results"})
 #: error codes about one report of a document (not its structure as a whole): recorded, and
-#: the document's other reports are loaded all the same
-KEEPS_OTHER_REPORTS = frozenset({"report_missing"})
+#: the document's other reports are loaded all the same (a report the reader could not read,
+#: or one kept out by REPORT_ERRORS)
+KEEPS_OTHER_REPORTS = frozenset({"report_missing"}) | REPORT_ERRORS
 
 #: check code → spec, for the checks of the load layer
 LOAD_CHECKS: Mapping[str, CheckSpec] = MappingProxyType({c.code: c for c in _LOAD_CHECKS})

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
-from load.checks import KEEPS_OTHER_REPORTS, LOAD_CHECKS
+from load.checks import KEEPS_OTHER_REPORTS, LOAD_CHECKS, REPORT_ERRORS
 from transform.identity import (
     IdentityMap,
     IndicatorSeen,
@@ -792,6 +792,8 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
                 for r in tdoc.reports}
     applied = []
     for report in tdoc.reports:
+        if any(f.check_code in REPORT_ERRORS for f in report.findings):
+            continue  # e.g. 完成值 and 得分 left blank: kept out, the others load
         kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)], warnings[id(report)])
         if kept is None:
             applied.append(report)
@@ -811,9 +813,12 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
         indicators += _insert_facts(conn, report, statuses[id(report)])
     _refresh_dimensions(conn)
     if not applied:  # every report kept out: the document holds no facts
-        reason = "；".join(f.message for f in all_findings if f.check_code == "version_not_applied")
+        out = [f for f in all_findings
+               if f.check_code == "version_not_applied" or f.check_code in REPORT_ERRORS]
+        reason = "；".join(f.message for f in out)
         conn.execute(update(source_document).where(source_document.c.document_id == doc_id)
-                     .values(status="quarantined", error_code="version_not_applied",
+                     .values(status="quarantined",
+                             error_code=out[0].check_code if out else "no_reports",
                              reason=f"隔离：{reason}"))
         n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
         return LoadResult(status="quarantined", document_id=doc_id, issues=n,

@@ -13,6 +13,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = FIXTURES / "corpus"
 MALFORMED = CORPUS / "malformed"
 VARIANTS = FIXTURES / "variants"
+SICHUAN = FIXTURES / "sichuan"
 SAMPLES = ROOT / "samples"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -24,9 +25,11 @@ def truth_of(pdf: Path) -> dict:
 
 
 def readable_pdfs() -> list[Path]:
-    """Every bundled PDF whose truth lists reports (good corpus, readable malformed, variants)."""
+    """Every bundled PDF whose truth lists reports (good corpus, readable malformed, variants,
+    the Sichuan family)."""
     out = []
-    for pdf in sorted(CORPUS.rglob("*.pdf")) + sorted(VARIANTS.glob("*.pdf")):
+    for pdf in [*sorted(CORPUS.rglob("*.pdf")), *sorted(VARIANTS.glob("*.pdf")),
+                *sorted(SICHUAN.glob("*.pdf"))]:
         t = truth_of(pdf)
         if t.get("reports"):
             out.append(pdf)

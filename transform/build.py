@@ -13,7 +13,7 @@ the map in; fuzzy renames then keep their ids too.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -68,6 +68,7 @@ from transform.targets import ParsedValue, parse_actual, parse_target
 FUNDING_SOURCE_LABELS = MappingProxyType({
     "年度资金总额": "total",
     "资金总额": "total",
+    "总额": "total",  # Sichuan: 总额 (年度预算数 block)
     "合计": "total",
     "当年财政拨款": "appropriation",
     "财政拨款": "appropriation",
@@ -79,6 +80,12 @@ FUNDING_SOURCE_LABELS = MappingProxyType({
     "单位资金": "other",
     "其他": "other",
 })
+#: sources several printed rows may map onto: their amounts are summed into one row, so that the
+#: warehouse keeps one row per (project, year, source) (Sichuan: 财政专户管理资金 + 单位资金 +
+#: 其他资金 → other); a second row of any other source is reported and dropped
+SUMMED_SOURCES = frozenset({"other"})
+#: label of a summed row: the printed labels joined by this
+SUMMED_LABEL_JOIN = "+"
 
 
 @dataclass
@@ -182,16 +189,36 @@ def _report(doc: RawDocument, r: RawReport, rs: RuleSet, ident: IdentityMap,
     project = DimProject(pid, ident.project_name(pid, name), dept_id, unit_id)
     alias = ProjectAlias(pid, year, name) if r.project_name else None
 
-    funding, fund_weight, fund_score, fund_expected = _funding(r, rs, ctx, pid, year, doc_id)
-    dims, results = _indicators(r, rs, ctx, ident, pid, year, doc_id)
+    blank = _blank_results(r, rs, ctx)
+    funding, fund_weight, fund_score, fund_expected = _funding(r, rs, ctx, pid, year, doc_id,
+                                                               blank)
+    dims, results = _indicators(r, rs, ctx, ident, pid, year, doc_id, blank)
     evaluation = _evaluation(r, rs, ctx, pid, year, doc_id, fund_weight, fund_score,
-                             fund_expected, results)
+                             fund_expected, results, blank)
     return TransformedReport(
         project_id=pid, fiscal_year=year, project_name=r.project_name, pages=r.pages,
         departments=departments, project=project, alias=alias, indicators=dims,
         funding=funding, results=results, evaluation=evaluation,
         findings=tuple(ctx.findings),
     )
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _blank_results(r: RawReport, rs: RuleSet, ctx: _Ctx) -> bool:
+    """Every indicator's 完成值 and 得分 left blank (some units submit the form unfilled): one
+    error (the report is quarantined) instead of a missing_actual / missing_score per row."""
+    if not r.indicators or not all(_blank(i.actual) and _blank(i.score) for i in r.indicators):
+        return False
+    n = len(r.indicators)
+    total = "空白" if _blank(r.total_score) else f"「{r.total_score}」"
+    ctx.add("blank_results",
+            f"完成值和得分均未填写：{n} 个绩效指标中填写完成值的 0 个、填写得分的 0 个"
+            f"（应为 {n} 个），{rs.total_label}得分{total}，无法复核评分，请补填后重新报送",
+            page=r.pages[-1] if r.pages else None, printed=f"0/{n}", expected=f"{n}/{n}")
+    return True
 
 
 def funding_source(label: str | None) -> str | None:
@@ -205,8 +232,9 @@ def funding_source(label: str | None) -> str | None:
     return None
 
 
-def _funding(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None, doc_id: str):
-    rows: list[FactProjectFunding] = []
+def _funding(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None, doc_id: str,
+             blank: bool = False):
+    by_source: dict[str, list[FactProjectFunding]] = {}
     total_weight = total_score = total_expected = None
     have_total = False
     try:
@@ -216,27 +244,50 @@ def _funding(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None, d
         ctx.add("unknown_money_unit", f"项目资金的金额单位「{r.money_unit}」无法识别",
                 printed=r.money_unit)
         unit = None
-    seen_sources: set[str] = set()
     for f in r.funding:
         source = funding_source(f.source)
-        if source is None or source in seen_sources:
+        if source is None or (source in by_source and source not in SUMMED_SOURCES):
             ctx.add("unknown_funding_source",
                     f"资金来源「{f.source}」无法识别或重复，该行未载入", page=f.page,
                     printed=f.source)
             continue
-        seen_sources.add(source)
-        row = _funding_row(f, source, unit, rs, ctx, pid, year, doc_id)
+        row = _funding_row(f, source, unit, rs, ctx, pid, year, doc_id, blank)
         if source == "total":
             have_total = True
             total_weight, total_score, total_expected = row.weight, row.score, row.expected_score
-        rows.append(row)
+        by_source.setdefault(source, []).append(row)
+    rows = [group[0] if len(group) == 1 else _summed(group) for group in by_source.values()]
     if not have_total:
         ctx.add("missing_funding", "缺少项目资金“年度资金总额”行，无法核对预算执行得分")
     return tuple(rows), total_weight, total_score, total_expected
 
 
+def _add_money(values: Iterable[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _summed(rows: list[FactProjectFunding]) -> FactProjectFunding:
+    """Rows of one source (:data:`SUMMED_SOURCES`) as one: amounts added, the execution rate
+    recomputed from the sums; a printed rate is kept only when one row printed one (rates of
+    different rows do not add up). Weight and score belong to the total row only."""
+    first = rows[0]
+    full_year = _add_money(x.budget_full_year for x in rows)
+    executed = _add_money(x.executed for x in rows)
+    rates = [x.execution_rate for x in rows if x.execution_rate is not None]
+    return replace(
+        first,
+        source_text=SUMMED_LABEL_JOIN.join(x.source_text for x in rows),
+        budget_initial=_add_money(x.budget_initial for x in rows),
+        budget_full_year=full_year, executed=executed,
+        execution_rate=rates[0] if len(rates) == 1 else None,
+        computed_execution_rate=execution_rate(executed, full_year),
+    )
+
+
 def _funding_row(f: RawFundingRow, source: str, unit: str | None, rs: RuleSet, ctx: _Ctx,
-                 pid: str, year: int | None, doc_id: str) -> FactProjectFunding:
+                 pid: str, year: int | None, doc_id: str,
+                 blank: bool = False) -> FactProjectFunding:
     page = f.page or ctx.page
     label = f.source or source
 
@@ -267,7 +318,7 @@ def _funding_row(f: RawFundingRow, source: str, unit: str | None, rs: RuleSet, c
                     f"预算执行率分值 {fmt(weight)} ≠ 规则集 {rs.name} 的 "
                     f"{fmt(rs.execution.expected_weight)}", page=page, printed=weight,
                     expected=rs.execution.expected_weight)
-        if score is None and not _unreadable(f.score):
+        if score is None and not _unreadable(f.score) and not blank:
             ctx.add("missing_score", "预算执行率缺少得分", page=page)
         es = score_execution(computed if computed is not None else rate, weight, score, rs)
         expected = es.expected_score
@@ -301,7 +352,7 @@ def _funding_row(f: RawFundingRow, source: str, unit: str | None, rs: RuleSet, c
 
 
 def _indicators(r: RawReport, rs: RuleSet, ctx: _Ctx, ident: IdentityMap, pid: str,
-                year: int | None, doc_id: str):
+                year: int | None, doc_id: str, blank: bool = False):
     if not r.indicators:
         ctx.add("missing_indicators", "没有绩效指标行")
     keys = indicator_keys(IndicatorSeen(i.level1, i.level2, i.level3) for i in r.indicators)
@@ -310,12 +361,12 @@ def _indicators(r: RawReport, rs: RuleSet, ctx: _Ctx, ident: IdentityMap, pid: s
     for pos, (ind, (l1, nkey)) in enumerate(zip(r.indicators, keys, strict=True), start=1):
         iid = ident.indicator_id(pid, l1, nkey)
         dims.append(DimIndicator(iid, pid, ind.level1, ind.level2, ind.level3 or ""))
-        results.append(_indicator(ind, pos, iid, rs, ctx, pid, year, doc_id))
+        results.append(_indicator(ind, pos, iid, rs, ctx, pid, year, doc_id, blank))
     return tuple(dims), tuple(results)
 
 
 def _indicator(ind: RawIndicator, pos: int, iid: str, rs: RuleSet, ctx: _Ctx, pid: str,
-               year: int | None, doc_id: str) -> FactIndicatorResult:
+               year: int | None, doc_id: str, blank: bool = False) -> FactIndicatorResult:
     page = ind.page or ctx.page
     name = ind.level3 or f"第 {pos} 行"
     where = {"page": page, "indicator": ind.level3}
@@ -325,9 +376,9 @@ def _indicator(ind: RawIndicator, pos: int, iid: str, rs: RuleSet, ctx: _Ctx, pi
     score = ctx.number(ind.score, f"指标「{name}」得分", **where)
     if weight is None and not _unreadable(ind.weight):
         ctx.add("missing_weight", f"指标「{name}」缺少分值", **where)
-    if score is None and not _unreadable(ind.score):
+    if score is None and not _unreadable(ind.score) and not blank:
         ctx.add("missing_score", f"指标「{name}」缺少得分", **where)
-    _parse_findings(ctx, name, target, actual, where)
+    _parse_findings(ctx, name, target, actual if not blank else None, where)
 
     s = score_indicator(target, actual, weight, score, rs)
     tol = rs.tolerance
@@ -374,9 +425,12 @@ def _unreadable(text: str | None) -> bool:
     return False
 
 
-def _parse_findings(ctx: _Ctx, name: str, target: ParsedValue, actual: ParsedValue,
+def _parse_findings(ctx: _Ctx, name: str, target: ParsedValue, actual: ParsedValue | None,
                     where: dict) -> None:
+    """Unparsed or missing target and actual (``actual`` None: not checked, see blank_results)."""
     for value, label, what in ((target, "年度指标值", "target"), (actual, "实际完成值", "actual")):
+        if value is None:
+            continue
         if value.kind == "unparsed":
             ctx.add(f"unparsed_{what}",
                     f"指标「{name}」{label}「{value.text}」无法解析（{value.reason}）",
@@ -400,15 +454,17 @@ def _explain(target: ParsedValue, actual: ParsedValue, weight: Decimal | None,
 def _evaluation(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None,
                 doc_id: str, fund_weight: Decimal | None, fund_score: Decimal | None,
                 fund_expected: Decimal | None,
-                results: tuple[FactIndicatorResult, ...]) -> FactProjectEvaluation:
+                results: tuple[FactIndicatorResult, ...],
+                blank: bool = False) -> FactProjectEvaluation:
     tol = rs.tolerance
+    tl = rs.total_label  # 总分, or 合计 (Sichuan)
     last_page = r.pages[-1] if r.pages else None
-    total_weight = ctx.number(r.total_weight, "总分分值", page=last_page)
-    total = ctx.number(r.total_score, "总分", page=last_page)
+    total_weight = ctx.number(r.total_weight, f"{tl}分值", page=last_page)
+    total = ctx.number(r.total_score, tl, page=last_page)
     if total_weight is None and not _unreadable(r.total_weight):
-        ctx.add("missing_total_weight", "缺少总分分值", page=last_page)
-    if total is None and not _unreadable(r.total_score):
-        ctx.add("missing_total", "缺少总分（得分）", page=last_page)
+        ctx.add("missing_total_weight", f"缺少{tl}分值", page=last_page)
+    if total is None and not _unreadable(r.total_score) and not blank:
+        ctx.add("missing_total", f"缺少{tl}（得分）", page=last_page)
 
     weights = [x.weight for x in results]
     scores = [x.score for x in results]
@@ -416,7 +472,7 @@ def _evaluation(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None
         sum_w = fund_weight + sum(weights)  # type: ignore[arg-type]
         if total_weight is not None and not within(total_weight, sum_w, tol):
             ctx.add("total_weight_mismatch",
-                    f"总分分值 {fmt(total_weight)} ≠ 预算执行率分值 {fmt(fund_weight)} + "
+                    f"{tl}分值 {fmt(total_weight)} ≠ 预算执行率分值 {fmt(fund_weight)} + "
                     f"各指标分值之和 {fmt(sum_w - fund_weight)} = {fmt(sum_w)}",
                     page=last_page, printed=total_weight, expected=sum_w)
         if not within(sum_w, rs.full_marks, tol):
@@ -428,7 +484,7 @@ def _evaluation(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None
         sum_s = fund_score + sum(scores)  # type: ignore[arg-type]
         if not within(total, sum_s, tol):
             ctx.add("total_not_sum",
-                    f"总分 {fmt(total)} ≠ 预算执行率得分 {fmt(fund_score)} + 各指标得分之和 "
+                    f"{tl} {fmt(total)} ≠ 预算执行率得分 {fmt(fund_score)} + 各指标得分之和 "
                     f"{fmt(sum_s - fund_score)} = {fmt(sum_s)}",
                     page=last_page, printed=total, expected=sum_s)
 
@@ -438,8 +494,9 @@ def _evaluation(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None
         recomputed = fund_expected + sum(expected_parts)  # type: ignore[arg-type]
 
     grade = normalize_grade(r.grade, rs)
-    if r.grade is None or not r.grade.strip():
-        ctx.add("missing_grade", "缺少评分等级", page=last_page)
+    if _blank(r.grade):
+        if rs.grade_printed:  # else the form has no grade row (Sichuan): nothing to report
+            ctx.add("missing_grade", "缺少评分等级", page=last_page)
     elif grade is None:
         ctx.add("unreadable_grade", f"评分等级「{r.grade}」无法识别（应为 优/良/中/差）",
                 page=last_page, printed=r.grade)
@@ -447,14 +504,14 @@ def _evaluation(r: RawReport, rs: RuleSet, ctx: _Ctx, pid: str, year: int | None
     expected_grade = grade_for(total, rs)
     if grade is not None and expected_grade is not None and grade != expected_grade:
         ctx.add("grade_mismatch",
-                f"评分等级 {grade} ≠ 总分 {fmt(total)} 对应的等级 {expected_grade}",
+                f"评分等级 {grade} ≠ {tl} {fmt(total)} 对应的等级 {expected_grade}",
                 page=last_page, printed=grade, expected=expected_grade)
     recomputed_grade = grade_for(recomputed, rs)
     if (recomputed_grade is not None and expected_grade is not None and total is not None
             and recomputed_grade != expected_grade):
         ctx.add("recomputed_grade_differs",
-                f"按规则重算总分 {fmt(recomputed)}，对应等级 {recomputed_grade}；"
-                f"打印总分 {fmt(total)} 对应等级 {expected_grade}",
+                f"按规则重算{tl} {fmt(recomputed)}，对应等级 {recomputed_grade}；"
+                f"打印{tl} {fmt(total)} 对应等级 {expected_grade}",
                 page=last_page, printed=total, expected=recomputed)
 
     severities = {f.severity for f in ctx.findings}

@@ -2,7 +2,8 @@
 
 How (deterministic, never dependent on the order files arrive in):
 
-1. Names are normalized (half-width, no white space or punctuation, year mentions dropped) and
+1. Names are normalized (half-width, no white space or punctuation, year mentions and a leading
+   budget code such as ``51000021R000000019951-`` dropped) and
    reduced to a *core* by stripping generic suffixes (:data:`GENERIC_SUFFIXES`: 劳动保护项目 →
    劳动保护). Names within one department whose cores are equal form one node (unless two of them
    were printed in the same year: then they are different projects and stay apart).
@@ -60,7 +61,16 @@ DEPARTMENT_SUFFIXES = ("(汇总)", "(本级)", "(合并)")
 #: length of the hex digest in an id
 ID_HEX_LENGTH = 12
 
+#: printed before a project name without being part of it: a budget project code and its
+#: separator (Sichuan ``51000021R000000019951-工资性支出``, ``51092324T000010263357-…``); the name
+#: is kept as printed, identity is derived without it
+NAME_PREFIX_PATTERNS = (
+    r"\d{6,}[A-Z]{1,2}\d{6,}\s*[-－—–_:：]\s*",  # 8 digits, a letter, 12 digits (预算项目编码)
+    r"\d{12,}\s*[-－—–_:：]\s*",  # an all-digit code of 12 or more
+)
+
 _APART = "\x00apart:"  # forced key of a name an override keeps apart
+_NAME_PREFIX = re.compile("^(?:" + "|".join(f"(?:{p})" for p in NAME_PREFIX_PATTERNS) + ")")
 _YEAR_MENTION = re.compile(r"\(?(?:19|20)\d{2}\s*年度?\)?|\((?:19|20)\d{2}\)")
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -70,10 +80,11 @@ _NOT_WORD = re.compile(r"[\W_]+")
 # --------------------------------------------------------------------------------------------
 
 def normalize_name(name: str | None) -> str:
-    """Matching key of a name: half-width, year mentions, white space and punctuation removed."""
+    """Matching key of a name: half-width, a leading budget code (:data:`NAME_PREFIX_PATTERNS`),
+    year mentions, white space and punctuation removed."""
     if not name:
         return ""
-    s = to_halfwidth(name)
+    s = _NAME_PREFIX.sub("", to_halfwidth(name).strip())
     s = _YEAR_MENTION.sub("", s)
     return _NOT_WORD.sub("", s)
 

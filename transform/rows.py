@@ -163,6 +163,7 @@ _CHECKS = (
     CheckSpec("unknown_money_unit", "error", "金额单位无法识别"),
     CheckSpec("missing_weight", "error", "缺少分值"),
     CheckSpec("missing_score", "error", "缺少得分"),
+    CheckSpec("blank_results", "error", "完成值和得分均未填写"),
     # completeness: a report the pages start but the reader could not read (the document's
     # other reports are still loaded: see load.checks.KEEPS_OTHER_REPORTS)
     CheckSpec("report_missing", "error", "页面上有自评表，但未能读出"),

@@ -15,6 +15,10 @@ rule sets live in :data:`RULE_SETS`, and the caller chooses one by name (configu
 * qualitative verdicts: 达成 80–100 % of the weight, 部分达成 60–80 %, 未达成 below 60 %;
 * grade: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below; printed weights add up to 100; tolerance 0.01.
 
+``sichuan`` (部门预算项目支出绩效自评表, e.g. 青神县 / 大英县 2023): the same arithmetic; the total row
+is 合计 (100 points: 预算执行情况 10 + 绩效指标 90) and the form has no grade row, so a missing
+grade is no finding (the expected grade is still computed from the bands).
+
 Pure functions, no I/O.
 """
 
@@ -94,6 +98,11 @@ class RuleSet:
     tolerance: Decimal = Decimal("0.01")
     #: how a printed grade may be spelled → the grade of :attr:`grade_bands`
     grade_spellings: Mapping[str, str] = field(default_factory=dict)
+    #: the form prints a grade row (评分等级): its absence is the error ``missing_grade``; when
+    #: False (Sichuan) the grade is only computed from :attr:`grade_bands`, a printed one checked
+    grade_printed: bool = True
+    #: what the form calls the row of the total (总分; Sichuan: 合计), used in messages
+    total_label: str = "总分"
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,8 +158,18 @@ JIANGXI = replace(
     ),
 )
 
+SICHUAN = replace(
+    SHANGHAI,
+    name="sichuan",
+    description="四川 部门预算项目支出绩效自评表: 预算执行情况 10 分 按比例, 绩效指标 90 分, "
+                "合计 100 分, 无评分等级行 (等级按 90/80/60 推算); 其余同 shanghai",
+    execution=ExecutionRule(expected_weight=Decimal(10)),
+    grade_printed=False,
+    total_label="合计",
+)
+
 RULE_SETS: Mapping[str, RuleSet] = MappingProxyType(
-    {r.name: r for r in (SHANGHAI, HUBEI, JIANGXI)}
+    {r.name: r for r in (SHANGHAI, HUBEI, JIANGXI, SICHUAN)}
 )
 DEFAULT_RULE_SET = "shanghai"
 

@@ -17,9 +17,9 @@ Kinds
 Bounds: ``low``/``high`` are the bounds the target sets, in the printed unit: ``≥85`` → low 85;
 ``≤3`` → high 3; ``=100`` → low = high = 100; a range → both. For an actual, low = high = the
 value. ``unit`` is the unit as printed, ``unit_norm`` the normalized one (``名`` → ``人``,
-``人/次`` → ``人次``, ``百分比`` → ``%``, ``元`` → ``万元``), ``unit_factor`` converts a value in
-the printed unit into ``unit_norm`` (``元`` → 0.0001), so that targets and actuals printed in
-different units compare.
+``人/次`` → ``人次``, ``百分比`` → ``%``, ``元`` → ``万元``; compounds part by part: ``元/户`` →
+``万元/户``), ``unit_factor`` converts a value in the printed unit into ``unit_norm`` (``元`` →
+0.0001), so that targets and actuals printed in different units compare.
 """
 
 from __future__ import annotations
@@ -108,6 +108,16 @@ UNITS: tuple[Unit, ...] = (
     Unit("平方米", "平方米"), Unit("公里", "公里"), Unit("吨", "吨"),
 )
 UNIT_BY_PRINTED = MappingProxyType({u.printed: u for u in UNITS})
+#: every normalized unit of the table (the known simple units)
+KNOWN_UNITS = frozenset(u.normalized for u in UNITS)
+
+#: compound units: ``numerator/denominator`` (``元/户``, ``人/场``, ``次/年``, ``人次/月``), each
+#: part a unit of :data:`UNITS`; the separators below (``／`` folds to ``/``) and at most this
+#: many denominators (``元/人/年``). A compound normalizes part by part and its factor is the
+#: numerator's over the denominators' (``元/户`` → ``万元/户`` × 0.0001). A whole-string entry of
+#: :data:`UNITS` wins (``人/次`` → ``人次``).
+COMPOUND_SEPARATORS = ("/",)
+COMPOUND_MAX_DENOMINATORS = 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,7 +218,7 @@ _UNSIGNED = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 # suffix operator or approximation word (so ``85%以上`` leaves 以上 to the operator)
 _UNIT_CHAR = (rf"(?:(?!{_SUFFIX}|{_APPROX_SUF})"
               r"[^\d\s()+\-=<>≤≥≦≧⩽⩾,;:、.~—–―至到])")
-_GLUED = rf"{_UNIT_CHAR}{{1,8}}"
+_GLUED = rf"{_UNIT_CHAR}{{1,12}}"  # 12: room for a compound (个工作日/个工作日)
 _PAREN = r"\(\s*(?P<{name}>[^()]{{1,12}}?)\s*\)"
 
 _NUMERIC_RE = re.compile(
@@ -226,6 +236,7 @@ _RANGE_RE = re.compile(
 _CALENDAR_RE = tuple(re.compile(rf"^(?:{p})$") for p in CALENDAR_PATTERNS)
 _PERIOD_RE = re.compile("|".join(f"(?:{p})" for p in PERIOD_MARKERS))
 _PLACEHOLDER_RE = tuple(re.compile(rf"^(?:{p})$") for p in PLACEHOLDER_PATTERNS)
+_COMPOUND_SPLIT = re.compile(_alt(COMPOUND_SEPARATORS))
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _GLUED_UNKNOWN_OK = re.compile(r"^(?:[\u3400-\u9fff]|[A-Za-z]{1,4}|[\u3400-\u9fff]/[\u3400-\u9fff]{1,2})$")
 _SPACES = re.compile(r"\s+")
@@ -265,13 +276,45 @@ def resolve_unit(printed: str | None, *, in_parens: bool = True) -> Unit | None:
     known = UNIT_BY_PRINTED.get(p)
     if known is not None:
         return known
-    if "/" in p:
-        parts = [UNIT_BY_PRINTED.get(x.strip()) for x in p.split("/")]
-        if len(parts) == 2 and all(parts) and all(x.factor == 1 for x in parts):
-            return Unit(p, "/".join(x.normalized for x in parts))
+    compound = _compound_unit(p)
+    if compound is not None:
+        return compound
     if in_parens or _GLUED_UNKNOWN_OK.match(p):
         return Unit(p, p)
     return None
+
+
+def _compound_parts(p: str) -> list[str] | None:
+    """``元/户`` → ``["元", "户"]``; None when ``p`` is no compound of the allowed shape."""
+    parts = _COMPOUND_SPLIT.split(p)
+    if not 2 <= len(parts) <= 1 + COMPOUND_MAX_DENOMINATORS:
+        return None
+    return [x.strip() for x in parts]
+
+
+def _compound_unit(p: str) -> Unit | None:
+    """A compound of known units (:data:`COMPOUND_SEPARATORS`), normalized part by part."""
+    parts = _compound_parts(p)
+    if parts is None:
+        return None
+    units = [UNIT_BY_PRINTED.get(x) for x in parts]
+    if not all(units):
+        return None
+    factor = units[0].factor  # type: ignore[union-attr]
+    for u in units[1:]:
+        factor /= u.factor  # type: ignore[union-attr]
+    return Unit(p, "/".join(u.normalized for u in units), factor)  # type: ignore[union-attr]
+
+
+def is_known_unit(normalized: str | None) -> bool:
+    """True for a normalized unit of the table or a compound of them (``万元/户``, ``次/年``);
+    the data-quality check ``unknown_unit`` flags the others (units kept as printed)."""
+    if not normalized:
+        return False
+    if normalized in KNOWN_UNITS:
+        return True
+    parts = _compound_parts(normalized)
+    return parts is not None and all(x in KNOWN_UNITS for x in parts)
 
 
 def parse_target(text: str | None, *, operator: str | None = None,

@@ -30,7 +30,7 @@ def test_rule_set_from_environment_and_json_lines():
     assert "score_above_weight" in {row["check_code"] for row in rows}
     bad = _check(str(CORPUS / "minhang-zonggonghui-2023.pdf"), env={"JIXIAO_RULES": "atlantis"})
     assert bad.returncode == 1
-    assert bad.stderr == "jixiao check: JIXIAO_RULES='atlantis' is not one of shanghai, hubei, jiangxi\n"
+    assert bad.stderr == "jixiao check: JIXIAO_RULES='atlantis' is not one of shanghai, hubei, jiangxi, sichuan\n"
 
 
 def test_identity_across_years_is_listed():

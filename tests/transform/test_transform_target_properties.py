@@ -17,7 +17,9 @@ from transform.targets import (
     PREFIX_OPERATORS,
     RANGE_SEPARATORS,
     SUFFIX_OPERATORS,
+    UNIT_BY_PRINTED,
     UNITS,
+    is_known_unit,
     parse_actual,
     parse_target,
 )
@@ -166,3 +168,29 @@ def test_never_raises(text):
             assert p.reason
         if p.kind in ("numeric", "range"):
             assert p.low is not None or p.high is not None
+
+
+#: parts of compound units: table units without a slash of their own (``人/次`` is a whole
+#: entry); calendar words are fine as parts, a compound is never a whole-cell date
+simple_units = st.sampled_from([u for u in UNITS if "/" not in u.printed])
+compound_units = st.tuples(simple_units, simple_units, st.sampled_from(["/", "／"])).filter(
+    lambda t: f"{t[0].printed}/{t[1].printed}" not in UNIT_BY_PRINTED)
+
+
+@settings(max_examples=300, deadline=None)
+@given(op=st.one_of(st.none(), prefix_ops), num=numbers(), cu=compound_units,
+       placement=st.sampled_from(["parens", "fullwidth_parens", "glued", "apart"]),
+       sp=st.sampled_from(SPACES))
+def test_generated_compound_units_parse(op, num, cu, placement, sp):
+    """``≥500元/户``, ``300 (人次/月)``: every pair of table units, normalized part by part."""
+    num_text, value = num
+    a, b, slash = cu
+    text = f"{op[0] if op else ''}{sp}{num_text}{place_unit(f'{a.printed}{slash}{b.printed}', placement, sp)}"
+    p = parse_target(text)
+    assert p.kind == "numeric", (text, p)
+    assert p.value == value, text
+    assert p.operator == (op[1] if op else "="), text
+    assert p.unit == f"{a.printed}/{b.printed}", text
+    assert p.unit_norm == f"{a.normalized}/{b.normalized}", text
+    assert p.unit_factor == a.factor / b.factor, text
+    assert is_known_unit(p.unit_norm), text

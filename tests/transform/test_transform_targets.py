@@ -10,6 +10,7 @@ from transform.targets import (
     PREFIX_OPERATORS,
     SUFFIX_OPERATORS,
     UNITS,
+    is_known_unit,
     parse_actual,
     parse_target,
     resolve_unit,
@@ -191,3 +192,44 @@ def test_resolve_unit():
     assert resolve_unit("每家", in_parens=True).normalized == "每家"
     assert resolve_unit("慰问金", in_parens=False) is None
     assert resolve_unit("") is None
+
+
+# compound units: known/known, normalized part by part, factor numerator / denominator
+@pytest.mark.parametrize(("printed", "unit", "norm", "factor"), [
+    ("≥500元/户", "元/户", "万元/户", "0.0001"),
+    ("≤2万元/人", "万元/人", "万元/人", "1"),
+    ("≥300人/场", "人/场", "人/场", "1"),
+    ("≤3次/年", "次/年", "次/年", "1"),
+    ("≥1,200人次/月", "人次/月", "人次/月", "1"),
+    ("=4(次/年)", "次/年", "次/年", "1"),
+    ("≥20 名/场", "名/场", "人/场", "1"),
+    ("≥2万人次/年", "万人次/年", "人次/年", "10000"),
+    ("≤1000元/人/年", "元/人/年", "万元/人/年", "0.0001"),
+    ("≥5个/人", "个/人", "个/人", "1"),
+    ("≥1.5（户／人）", "户/人", "户/人", "1"),
+])
+def test_compound_units(printed, unit, norm, factor):
+    p = parse_target(printed)
+    assert p.kind == "numeric", p
+    assert (p.unit, p.unit_norm, p.unit_factor) == (unit, norm, D(factor))
+    assert is_known_unit(p.unit_norm)
+
+
+def test_compound_unit_from_the_unit_column_and_actual():
+    t = parse_target("500", operator="≥", unit="元/户")
+    a = parse_actual("520", unit="元/户")
+    assert (t.unit_norm, t.unit_factor, a.unit_norm, a.unit_factor) == (
+        "万元/户", D("0.0001"), "万元/户", D("0.0001"))
+
+
+def test_table_entries_win_over_the_compound_rule():
+    assert resolve_unit("人/次").normalized == "人次"
+    assert resolve_unit("名/天").normalized == "人/天"
+
+
+def test_known_units():
+    assert all(is_known_unit(n) for n in ("%", "人", "万元", "人/场", "万元/户", "次/年"))
+    for n in (None, "", "每家", "元/xx", "亩", "万元/", "/户", "a/b/c/d"):
+        assert not is_known_unit(n), n
+    # a unit kept as printed (not in the table) is flagged, compound or not
+    assert not is_known_unit(parse_target("≥3(台套/年)").unit_norm)

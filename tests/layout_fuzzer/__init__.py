@@ -1,0 +1,20 @@
+"""A randomized layout fuzzer for whole 自评表 documents (see ``build.DIMENSIONS``).
+
+    from tests.layout_fuzzer import render, compare
+    pdf, truth = render(seed, out_dir)          # one document, reproducible from its seed
+    score = compare(truth, extract_file(pdf).to_truth())
+
+Each document samples every dimension independently from ``random.Random(seed)``: form family
+(mof2020 / sichuan), orientation, label spans, funding block label, 一级/二级 merges, header
+wrapping and shading, rulings, page breaks (between reports, inside a block, inside a row, with
+or without a repeated header, a merged label reprinted or not), fonts (CID STSong-Light or an
+embedded CJK TrueType subset; ASCII runs in Helvetica / Times / Courier), money unit and
+thousands separators, target notation and header wording. Content is recombined from the
+bundled truths. The truth has exactly the shape of ``RawDocument.to_truth()`` (without
+``skipped_pages``) plus ``"seed"`` and ``"dimensions"``.
+"""
+
+from tests.layout_fuzzer.build import DIMENSIONS, render, sample_dimensions
+from tests.layout_fuzzer.compare import Score, compare
+
+__all__ = ["DIMENSIONS", "Score", "compare", "render", "sample_dimensions"]
