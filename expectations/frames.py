@@ -15,12 +15,18 @@ Grains (the ``frame`` named in each expectation's ``meta``):
                + Σ indicator weights), ``sum_scores`` (funding score + Σ indicator scores),
                ``total_diff`` (总分 − sum_scores), ``total_weight_diff``, ``grade_band`` (the grade
                band of the printed total, by the transform's rule set), ``funding_total_rows``,
-               ``indicator_count``; ``total_page`` is the page of the 总分 / 评分等级 rows.
+               ``indicator_count``; ``total_page`` is the page of the 总分 / 评分等级 rows;
+               from the report's rule set (:mod:`transform.scoring`): ``grade_printed`` (the
+               form has a 评分等级 row: False for Sichuan, whose ``missing_grade`` is then no
+               finding) and ``total_label`` (what the form calls its total: 总分, 合计).
 ``funding``    one row per funding source row: amounts in 万元, ``execution_rate`` as printed,
                ``recomputed_rate`` (全年执行数 / 全年预算数 × 100), ``rate_diff``, ``score_diff``.
 ``indicator``  one row per indicator (FactIndicatorResult with its DimIndicator name): target and
                actual as parsed, ``score_diff`` (printed − expected by the rule set); ``label``
-               is the name for messages (``第 3 行`` when the 三级指标 cell is empty).
+               is the name for messages (``第 3 行`` when the 三级指标 cell is empty);
+               ``target_unit_known`` / ``actual_unit_known``: the normalized unit is one the
+               transform knows (:func:`transform.targets.is_known_unit`: the unit table and
+               its compounds such as ``万元/户``, ``人次/年``), None where there is no unit.
 
 A sum is missing (NaN) when one of its parts is missing: the structure suite reports the missing
 part, the arithmetic suite does not guess.
@@ -41,6 +47,8 @@ from transform.rows import (
     TransformedDocument,
     TransformedReport,
 )
+from transform.scoring import RuleSet, get_rule_set
+from transform.targets import is_known_unit
 
 #: what the printed weights of one table add up to (总分's 分值); the arithmetic suite's
 #: ``weights_not_100`` checks ``sum_weights`` against it, this column only feeds its message
@@ -54,7 +62,7 @@ LOCATION_COLUMNS = ("row_id", "file", "document_id", "project_id", "project_name
                     "fiscal_year", "page")
 
 REPORT_COLUMNS = (
-    *LOCATION_COLUMNS, "total_page", "indicator",
+    *LOCATION_COLUMNS, "total_page", "indicator", "total_label", "grade_printed",
     "total_weight", "total_score", "grade", "grade_band", "recomputed_score",
     "funding_total_rows", "funding_weight", "funding_score", "indicator_count",
     "sum_indicator_weights", "sum_indicator_scores", "sum_weights", "sum_scores",
@@ -68,9 +76,9 @@ FUNDING_COLUMNS = (
 INDICATOR_COLUMNS = (
     *LOCATION_COLUMNS, "indicator", "label", "position", "level1", "level2",
     "target_text", "target_kind", "target_operator", "target_low", "target_high",
-    "target_unit", "target_unit_norm", "actual_text", "actual_kind", "actual_value",
-    "actual_unit", "actual_unit_norm", "weight", "score", "expected_score", "score_diff",
-    "scoring_formula",
+    "target_unit", "target_unit_norm", "target_unit_known", "actual_text", "actual_kind",
+    "actual_value", "actual_unit", "actual_unit_norm", "actual_unit_known", "weight", "score",
+    "expected_score", "score_diff", "scoring_formula",
 )
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "report": REPORT_COLUMNS, "funding": FUNDING_COLUMNS, "indicator": INDICATOR_COLUMNS,
@@ -164,10 +172,13 @@ def _report_row(tdoc: TransformedDocument, r: TransformedReport) -> dict:
     sum_weights = _add(f_weight, ind_weights)
     sum_scores = _add(f_score, ind_scores)
     grade = _blank_to_none(e.grade)
+    rs = _rule_set(e.rule_set or tdoc.rule_set)
     return {
         **_location(tdoc, r, r.pages[0] if r.pages else None),
         "total_page": r.pages[-1] if r.pages else None,
         "indicator": None,
+        "total_label": rs.total_label,
+        "grade_printed": rs.grade_printed,
         "total_weight": e.total_weight,
         "total_score": e.total_score,
         "grade": grade,
@@ -228,11 +239,13 @@ def _indicator_row(tdoc: TransformedDocument, r: TransformedReport, x: FactIndic
         "target_high": x.target_high,
         "target_unit": x.target_unit,
         "target_unit_norm": x.target_unit_norm,
+        "target_unit_known": _unit_known(x.target_unit_norm),
         "actual_text": x.actual_text,
         "actual_kind": x.actual_kind,
         "actual_value": x.actual_value,
         "actual_unit": x.actual_unit,
         "actual_unit_norm": x.actual_unit_norm,
+        "actual_unit_known": _unit_known(x.actual_unit_norm),
         "weight": x.weight,
         "score": x.score,
         "expected_score": x.expected_score,
@@ -279,6 +292,21 @@ def _add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 def _sub(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return None if a is None or b is None else a - b
+
+
+def _rule_set(name: str | None) -> RuleSet:
+    """The report's rule set by name; a custom, unregistered one (``transform_document`` takes a
+    :class:`RuleSet` object, the rows keep only its name) reads as the default's form."""
+    try:
+        return get_rule_set(name)
+    except KeyError:
+        return get_rule_set(None)
+
+
+def _unit_known(unit_norm: str | None) -> bool | None:
+    """Whether the transform knows a normalized unit; None where there is no unit (a
+    qualitative value, a bare number): nothing to check."""
+    return None if unit_norm is None else is_known_unit(unit_norm)
 
 
 def _blank_to_none(s: str | None) -> str | None:

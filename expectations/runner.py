@@ -14,7 +14,9 @@ expectation's ``meta`` declares:
                 (numbers with 2 decimals, a missing value as ``-``);
 ``printed`` / ``expected`` (optional)  columns whose values go into the Finding's fields;
 ``page_column`` (optional)  the column holding the page to report (default ``page``);
-``covered_by`` (optional)  check codes that already explain this failure (see below).
+``covered_by`` (optional)  check codes that already explain this failure (see below);
+``covered_by_report`` (optional)  report-level check codes that explain this failure wherever
+                in the report it is (see below).
 
 How a run goes (:func:`run_suites`): the document becomes three pandas frames; each suite is
 split by ``frame`` into GX suites named ``<suite>.<frame>``; each runs with
@@ -33,8 +35,11 @@ when the transform already reported the same key ``(check_code, project_name, in
 its ``covered_by`` codes with the same ``(project_name, indicator)`` exists (from the transform or
 from GX itself): e.g. an indicator scored 12 against a weight of 10 is a ``score_above_weight``,
 not also an ``indicator_score_mismatch``; a funding score that follows a wrongly printed rate is
-the ``execution_rate_mismatch``. So ``tdoc.findings + validate_document(tdoc)`` is the document's
-complete list without repeats (:func:`all_findings`).
+the ``execution_rate_mismatch``. A finding is also dropped when a report-level finding (no
+indicator) of one of its ``covered_by_report`` codes exists for the same project: a report whose
+完成值 and 得分 are all blank is one ``blank_results`` error, not also a ``missing_score`` per
+indicator and a ``missing_total``. So ``tdoc.findings + validate_document(tdoc)`` is the
+document's complete list without repeats (:func:`all_findings`).
 """
 
 from __future__ import annotations
@@ -101,6 +106,9 @@ class CheckMeta:
     expected: str | None = None
     page_column: str = "page"
     covered_by: tuple[str, ...] = ()
+    #: codes whose report-level finding (indicator None) for the same project covers this one
+    #: at any row of the report (e.g. ``blank_results`` over each indicator's ``missing_score``)
+    covered_by_report: tuple[str, ...] = ()
 
     @classmethod
     def from_meta(cls, suite: str, meta: Mapping[str, Any]) -> CheckMeta:
@@ -114,7 +122,8 @@ class CheckMeta:
         return cls(suite=suite, check_code=meta["check_code"], severity=meta["severity"],
                    frame=meta["frame"], message=meta["message"], printed=meta.get("printed"),
                    expected=meta.get("expected"), page_column=meta.get("page_column", "page"),
-                   covered_by=tuple(meta.get("covered_by", ())))
+                   covered_by=tuple(meta.get("covered_by", ())),
+                   covered_by_report=tuple(meta.get("covered_by_report", ())))
 
     def placeholders(self) -> set[str]:
         """Column names the message template uses."""
@@ -359,16 +368,23 @@ def _blank(s: str | None) -> str | None:
 
 def new_findings(gx_findings: Sequence[Finding],
                  transform_findings: Sequence[Finding]) -> list[Finding]:
-    """``gx_findings`` without those already reported (same key, or a ``covered_by`` code)."""
+    """``gx_findings`` without those already reported (same key, a ``covered_by`` code for the
+    same project and indicator, or a ``covered_by_report`` code for the same project's report)."""
     reported = {finding_key(f) for f in transform_findings}
     present = reported | {finding_key(f) for f in gx_findings}
-    covers = {c.check_code: c.covered_by for c in all_checks()}
+    covers: dict[str, set[str]] = {}
+    report_covers: dict[str, set[str]] = {}
+    for c in all_checks():  # a code declared by several expectations: the union of theirs
+        covers.setdefault(c.check_code, set()).update(c.covered_by)
+        report_covers.setdefault(c.check_code, set()).update(c.covered_by_report)
     out = []
     for f in gx_findings:
         code, project, indicator = finding_key(f)
         if (code, project, indicator) in reported:
             continue
         if any((c, project, indicator) in present for c in covers.get(code, ())):
+            continue
+        if any((c, project, None) in present for c in report_covers.get(code, ())):
             continue
         out.append(f)
     return out

@@ -11,14 +11,17 @@ two columns wide and an extra column all read alike, and an unknown header stops
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from extract import headers as H
 from extract.errors import UnknownHeader
-from extract.grid import Cell, Row, split_at_strings, split_cell
+from extract.grid import Cell, Row, TextLine, cell_of, split_at_strings, split_cell
 from extract.records import RawFundingRow, RawIndicator, RawReport
 
 _NULL = H.NULL_CELLS
+#: a page number printed below a table (第 3 页, 3/12, - 3 -): never table text
+PAGE_NUMBER = re.compile(r"^(第?\d+页?(/共?\d+页?)?|-\d+-|\d+/\d+|共\d+页第\d+页)$")
 FAMILY_DESCRIPTION = {name: description for name, _, description in H.FAMILIES}
 
 
@@ -37,6 +40,9 @@ class Columns:
     names: list[str]
     x0: list[float]
     x1: list[float]
+    #: the header cells the columns were built from, and the page whose data placed the cuts
+    found: list[tuple[str, Cell]] = field(default_factory=list)
+    page: int | None = None
 
     @classmethod
     def build(cls, found: list[tuple[str, Cell]], data_rows: list[Row] | None = None,
@@ -54,7 +60,15 @@ class Columns:
             x0[0] = min(x0[0], left)
         if right is not None:
             x1[-1] = max(x1[-1], right)
-        return cls(names, x0, x1)
+        page = next((r.page for r in data_rows or () if r.cells), None)
+        return cls(names, x0, x1, found, page)
+
+    def refit(self, rows: list[Row]) -> Columns:
+        """The same header cells with the cuts between them placed by ``rows`` (the block's
+        rows on a page after the header's: without vertical rulings the cuts come from where
+        the data is, and a block continued on the next page has its data there)."""
+        right = max([self.x1[-1], *(c.x1 for r in rows for c in r.cells)])
+        return Columns.build(self.found, rows, self.x0[0], right)
 
     def assign(self, cell: Cell) -> str | None:
         """The column a data cell falls under (largest overlap), or None if under none."""
@@ -113,6 +127,28 @@ def _free_cut(a: float, b: float, rows: list[Row]) -> float:
         return (a + b) / 2
     lo, hi = strips[-1]
     return (lo + hi) / 2
+
+
+#: the goal block's own labels (年度总体目标 …), normalized
+_GOAL_LABELS = tuple(k for k, v in H.LABELS.items() if v == "goal_block")
+
+
+def _goal_label_piece(text: str) -> bool:
+    """Is ``text`` the goal block's label, or a line of it wrapped in its cell?"""
+    n = H.norm(text)
+    return bool(n) and any(n in label for label in _GOAL_LABELS)
+
+
+def _gap_groups(chars: list, gap: float = 0.4) -> list[list]:
+    """Characters of one printed line cut where the space between two exceeds ``gap`` × their
+    size (the padding between two cells)."""
+    groups: list[list] = []
+    for c in sorted(chars, key=lambda c: c.x0):
+        if groups and c.x0 - groups[-1][-1].x1 <= gap * max(c.size, 1.0):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return groups
 
 
 def _right_edge(header: Row, block: list[Row]) -> float:
@@ -201,6 +237,23 @@ class FormReader:
 
     # ------------------------------------------------------------------ free text
 
+    def feed_line(self, line: TextLine) -> None:
+        """A printed line outside any table. While a goal row is open it is the rest of that
+        row cut by a page break in a table without vertical rulings (Word leaves the row open:
+        its text runs below the last ruling of one page and above the first of the next), and
+        its characters go under the goal columns; otherwise it is free text (title, year)."""
+        cols = self._goal
+        if (self._state == "goal" and cols is not None and line.chars
+                and not PAGE_NUMBER.match(H.norm(line.text))):
+            # the line's pieces (cut at the padding between cells) go under the goal columns
+            # whole: one line is too little data to move the cuts between the columns by
+            bottom = max(c.bottom for c in line.chars)
+            row = Row(line.page, line.top, bottom,
+                      [cell_of(g, line.top, bottom) for g in _gap_groups(line.chars)])
+            self._goal_row(row)
+            return
+        self.feed_text(line.page, line.text)
+
     def feed_text(self, page: int, text: str) -> None:
         n = H.norm(text)
         if not n:
@@ -257,6 +310,8 @@ class FormReader:
         if label in ("supervising_department", "implementing_unit"):
             self._key_values(row)
             return
+        if not row.ruled:
+            self._refit(row, rows_after)
         if self._funding_header(row, rows_after):
             return
         if self._goal_header(row, label, rows_after):
@@ -277,6 +332,18 @@ class FormReader:
             self._goal_row(row)
         elif self._state == "indicators":
             self._indicator_row(row)
+
+    def _refit(self, row: Row, rows_after: list[Row]) -> None:
+        """A block without vertical rulings continued on a new page: place its column cuts by
+        the data of this page (they were placed by the data of the page its header is on)."""
+        attr = {"funding": "_funding", "goal": "_goal", "indicators": "_ind"}.get(self._state or "")
+        cols = getattr(self, attr) if attr else None
+        if cols is None or cols.page == row.page or not cols.found:
+            return
+        stop = {"funding": ("goal_block", "goal_expected"), "goal": (), "indicators": ()}[self._state]
+        rows = ([row, *self._rows_before_header(rows_after)] if self._state == "goal"
+                else [row, *self._block_rows(rows_after, stop=stop)])
+        setattr(self, attr, cols.refit(rows))
 
     # ------------------------------------------------------------------ blocks
 
@@ -449,7 +516,8 @@ class FormReader:
         self._state = "goal"
         if goal:
             texts = [c for c in row.cells if H.norm(c.text) and H.LABELS.get(H.norm(c.text))
-                     not in ("goal_block", "goal_expected", "goal_actual")]
+                     not in ("goal_block", "goal_expected", "goal_actual")
+                     and not _goal_label_piece(c.text)]
             if texts:  # "预期目标 | text" rows, one under the other: label and value
                 key = None
                 for c in row.cells:
@@ -492,8 +560,8 @@ class FormReader:
             if cols is None:
                 cur.goal_expected.append(c.text.strip())
                 continue
-            if c.x1 <= cols.left + 1:
-                continue  # the merged 年度总体目标 label
+            if c.x1 <= cols.left + 1 and _goal_label_piece(c.text):
+                continue  # the merged 年度总体目标 label, maybe wrapped (年度 / 总体 / 目标)
             name = cols.assign(c) or ("goal_expected" if c.cx < cols.x0[-1] else "goal_actual")
             (cur.goal_expected if name == "goal_expected" else cur.goal_actual).append(c.text.strip())
 

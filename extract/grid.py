@@ -110,6 +110,8 @@ class TextLine:
     page: int
     top: float
     text: str
+    #: the characters of the line (a reader may place them under columns)
+    chars: list[Char] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- characters
@@ -247,7 +249,7 @@ def fill_cells(cells: list[Cell], chars: list[Char]) -> list[Char]:
 
 def text_lines(page: int, chars: Sequence[Char]) -> list[TextLine]:
     """Free text (outside tables) as lines, for titles and the "(YYYY年度)" line."""
-    return [TextLine(page, min(c.top for c in g), "".join(c.text for c in g))
+    return [TextLine(page, min(c.top for c in g), "".join(c.text for c in g), g)
             for g in printed_lines(chars)]
 
 
@@ -526,7 +528,7 @@ def _split_line(line: list[Char], stops: list[float]) -> list[list[Char]]:
 def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid], list[Char]]:
     """Tables ruled with horizontal lines only (no vertical rulings on the page)."""
     lines = _merge_segments(hs)
-    if len(lines) < 3:
+    if len(lines) < 2:  # two rulings make one row (a table's last row alone on a page)
         return [], chars
     x0 = min(a for _, segs in lines for a, _ in segs)
     x1 = max(b for _, segs in lines for _, b in segs)

@@ -129,7 +129,7 @@ def feed_page(reader: FormReader, grids: list[Grid], lines: list[TextLine]) -> N
     items.sort(key=lambda t: (t[0], t[1]))
     for _, kind, obj in items:
         if kind == 0:
-            reader.feed_text(obj.page, obj.text)
+            reader.feed_line(obj)
         else:
             reader.feed_row(rows[obj], rows[obj + 1:])
 

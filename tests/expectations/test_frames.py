@@ -18,7 +18,7 @@ from expectations.frames import (
     report_frame,
 )
 from extract.records import document_from_truth
-from tests.conftest import MALFORMED
+from tests.conftest import MALFORMED, SICHUAN
 from transform import transform_document
 
 
@@ -77,6 +77,34 @@ def test_indicator_rows(truth):
         "产出指标", "numeric", "%")
     assert (first["target_low"], first["actual_value"], first["score_diff"]) == (100, 100, 0)
     assert list(f["position"]) == list(range(1, 7))
+
+
+def test_report_carries_the_rule_sets_form(truth):
+    r = report_frame(_tdoc(truth)).iloc[0]  # shanghai: 总分 and a 评分等级 row
+    assert (r["total_label"], r["grade_printed"]) == ("总分", True)
+    sichuan = json.loads((SICHUAN / "sichuan-2023.pdf.truth.json").read_text(encoding="utf-8"))
+    tdoc = transform_document(document_from_truth(sichuan, sha256="sha-sc"), rules="sichuan")
+    f = report_frame(tdoc)
+    assert list(f["total_label"]) == ["合计", "合计"]
+    assert list(f["grade_printed"]) == [False, False]
+
+
+def test_unit_known_flags_come_from_the_transform(truth):
+    def units(r):
+        r["indicators"][0].update(target="≥300(人次/年)", actual="320(人次/年)")
+        r["indicators"][1].update(target="≤1000(元/户)", actual="980(元/户)")
+        r["indicators"][2].update(target="≥85(拍)", actual="90(拍)")
+
+    f = indicator_frame(_tdoc(truth, units))
+    rows = f[["target_unit_norm", "target_unit_known", "actual_unit_norm",
+              "actual_unit_known"]].values.tolist()
+    assert rows[0] == ["人次/年", True, "人次/年", True]
+    assert rows[1] == ["万元/户", True, "万元/户", True]  # compound, part by part
+    assert rows[2] == ["拍", False, "拍", False]
+    # a value without a unit (qualitative): nothing to check
+    none = f[f["target_unit_norm"].isna()]
+    assert not none.empty and none["target_unit_known"].isna().all()
+    assert set(f["target_unit_known"].dropna()) <= {True, False}
 
 
 def test_missing_parts_leave_sums_missing(truth):

@@ -80,6 +80,25 @@ def test_structure_errors(truth, mutate, code):
     assert code not in {f.check_code for f in run.new_findings}
 
 
+def test_compound_units_are_known(truth):
+    def compound(r):
+        r["indicators"][0].update(target="≥300(人次/年)", actual="320(人次/年)")
+        r["indicators"][4].update(target="≤1000(元/户)", actual="980(元/户)")
+        r["indicators"][5].update(target="≥2(万元/人)", actual="2.5(万元/人)")
+
+    _, run = _run(truth, compound)
+    assert "unknown_unit" not in {f.check_code for f in run.findings}, [
+        f.one_line() for f in run.findings]
+
+
+def test_an_unknown_unit_is_still_flagged_on_both_sides(truth):
+    _, run = _run(truth, lambda r: r["indicators"][5].update(target="≥85(拍)", actual="90(元/拍)"))
+    msgs = [f.message for f in run.new_findings if f.check_code == "unknown_unit"]
+    assert len(msgs) == 2
+    assert any("年度指标值「≥85(拍)」的单位「拍」不在单位表中" in m for m in msgs)
+    assert any("实际完成值「90(元/拍)」的单位「元/拍」不在单位表中" in m for m in msgs)
+
+
 def test_unreadable_number_covers_the_missing_value(truth):
     tdoc, run = _run(truth, lambda r: r["indicators"][0].update(weight="abc"))
     assert "missing_weight" in {f.check_code for f in run.findings}
@@ -120,6 +139,22 @@ def test_dedup_rule():
         ("indicator_score_mismatch", "P", "B"),
         ("unknown_level1", "P", "A"),
     ]
+
+
+def test_dedup_report_level_cover():
+    """``covered_by_report``: a report-level blank_results covers every row of its project."""
+    transform = [_f("blank_results", severity="error")]
+    gx = [
+        _f("missing_total", severity="error"),  # report level: covered
+        _f("missing_score", severity="error"),  # the funding total row: covered
+        _f("missing_score", indicator="A", severity="error"),  # an indicator row: covered
+        _f("missing_score", project="Q", indicator="A", severity="error"),  # other project
+        _f("missing_weight", indicator="A", severity="error"),  # not covered by blank_results
+    ]
+    assert [finding_key(f) for f in new_findings(gx, transform)] == [
+        ("missing_score", "Q", "A"), ("missing_weight", "P", "A")]
+    # an indicator-level finding of the covering code covers nothing report-wide
+    assert len(new_findings(gx[2:3], [_f("blank_results", indicator="B")])) == 1
 
 
 def test_dedup_covers_within_the_suites_too():

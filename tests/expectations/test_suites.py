@@ -19,7 +19,6 @@ from expectations.runner import (
     suite_paths,
 )
 from transform.rows import CHECKS
-from transform.targets import UNITS
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
@@ -98,7 +97,8 @@ def test_covered_by_names_known_codes_without_cycles():
     covers = {}
     for c in all_checks():
         assert set(c.covered_by) <= codes, c.covered_by
-        covers.setdefault(c.check_code, set()).update(c.covered_by)
+        assert set(c.covered_by_report) <= codes, c.covered_by_report
+        covers.setdefault(c.check_code, set()).update(c.covered_by, c.covered_by_report)
 
     def reach(code, seen):
         for nxt in covers.get(code, ()):
@@ -109,12 +109,33 @@ def test_covered_by_names_known_codes_without_cycles():
         reach(code, {code})
 
 
-def test_unit_table_is_the_transforms():
-    sets = [set(e["kwargs"]["value_set"]) for _, e in _expectations()
-            if e["meta"]["check_code"] == "unknown_unit"]
-    assert len(sets) == 2
-    for s in sets:
-        assert s == {u.normalized for u in UNITS}
+def test_unknown_unit_asks_the_transform():
+    """No unit list in the suite: it checks the frame's ``*_unit_known`` flags, which
+    ``transform.targets.is_known_unit`` sets (the unit table and its compounds)."""
+    checks = [e for _, e in _expectations() if e["meta"]["check_code"] == "unknown_unit"]
+    assert [(e["type"], e["kwargs"]) for e in checks] == [
+        ("expect_column_values_to_be_in_set",
+         {"column": "target_unit_known", "value_set": [True]}),
+        ("expect_column_values_to_be_in_set",
+         {"column": "actual_unit_known", "value_set": [True]}),
+    ]
+    for e in checks:
+        assert re.search(r"[\u4e00-\u9fff]", e["meta"]["message"])
+
+
+def test_blank_results_covers_the_missing_scores_and_total():
+    by_frame = {(c.check_code, c.frame): c for c in all_checks()}
+    for key in (("missing_total", "report"), ("missing_score", "funding"),
+                ("missing_score", "indicator")):
+        assert by_frame[key].covered_by_report == ("blank_results",), key
+    assert CHECKS["blank_results"].severity == "error"
+
+
+def test_missing_grade_only_where_the_form_prints_a_grade():
+    (exp,) = [e for _, e in _expectations() if e["meta"]["check_code"] == "missing_grade"]
+    assert exp["kwargs"]["row_condition"] == {
+        "type": "comparison", "column": {"name": "grade_printed"}, "operator": "==",
+        "parameter": True}
 
 
 def test_gx_builds_every_expectation():
