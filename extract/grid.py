@@ -303,9 +303,47 @@ def visible_edges(edges: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dic
                 (shade_hs if shading else hs).append(e)
         elif e["bottom"] - e["top"] >= MIN_RULING:
             (shade_vs if shading else vs).append(e)
-    if not hs and not vs:
-        return shade_hs, shade_vs
+    if not hs and not vs and shade_vs:
+        return shade_rules(shade_vs), []
     return hs, vs
+
+
+def _shade_boxes(shade_vs: list[dict]) -> list[tuple[float, float, float, float]]:
+    """The shaded rectangles (x0, top, x1, bottom), from their vertical edges: the two edges of
+    one rectangle share its top and bottom (neighbours in a row share an edge)."""
+    rows: dict[tuple[int, int], list[float]] = {}
+    for e in shade_vs:
+        rows.setdefault((round(e["top"]), round(e["bottom"])), []).append(e["x0"])
+    boxes = []
+    for (top, bottom), xs in rows.items():
+        xs.sort()
+        for a, b in zip(xs, xs[1:]):
+            if b - a > SHADE_MIN:
+                boxes.append((a, float(top), b, float(bottom)))
+    return boxes
+
+
+def shade_rules(shade_vs: list[dict]) -> list[dict]:
+    """A table drawn with shading only (grey label and header cells, banded rows, no ruling):
+    horizontal rulings where the shading starts and ends, across the whole table, except
+    through a shaded cell merged over several rows (so it stays one cell, as in a table ruled
+    with horizontal lines only). The columns then come from the header text, as there."""
+    boxes = _shade_boxes(shade_vs)
+    if not boxes:
+        return []
+    left = min(b[0] for b in boxes)
+    right = max(b[2] for b in boxes)
+    out = []
+    for y in sorted({b[1] for b in boxes} | {b[3] for b in boxes}):
+        holes = sorted((x0, x1) for x0, top, x1, bottom in boxes if top < y - 1 and bottom > y + 1)
+        pos = left
+        for x0, x1 in [*holes, (right, right)]:
+            if x0 - pos >= MIN_RULING:
+                out.append({"object_type": "line", "orientation": "h", "x0": pos, "x1": x0,
+                            "top": y, "bottom": y, "width": x0 - pos, "height": 0.0,
+                            "stroke": True, "synthetic": True})
+            pos = max(pos, x1)
+    return out
 
 
 # --------------------------------------------------------------------------- grids
