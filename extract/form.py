@@ -43,10 +43,12 @@ class Columns:
     #: the header cells the columns were built from, and the page whose data placed the cuts
     found: list[tuple[str, Cell]] = field(default_factory=list)
     page: int | None = None
+    text: bool = False  # columns of running text (the goals), see _free_cut
 
     @classmethod
     def build(cls, found: list[tuple[str, Cell]], data_rows: list[Row] | None = None,
-              left: float | None = None, right: float | None = None) -> Columns:
+              left: float | None = None, right: float | None = None, *,
+              text: bool = False) -> Columns:
         found = sorted(found, key=lambda nc: nc[1].x0)
         names = [n for n, _ in found]
         x0 = [c.x0 for _, c in found]
@@ -54,21 +56,21 @@ class Columns:
         # make the intervals a partition: a gap between two headers is split where no data is
         for i in range(len(found) - 1):
             if x1[i] < x0[i + 1] - 0.5:
-                cut = _free_cut(x1[i], x0[i + 1], data_rows or [])
+                cut = _free_cut(x1[i], x0[i + 1], data_rows or [], widest=text)
                 x1[i], x0[i + 1] = cut, cut
         if left is not None:
             x0[0] = min(x0[0], left)
         if right is not None:
             x1[-1] = max(x1[-1], right)
         page = next((r.page for r in data_rows or () if r.cells), None)
-        return cls(names, x0, x1, found, page)
+        return cls(names, x0, x1, found, page, text)
 
     def refit(self, rows: list[Row]) -> Columns:
         """The same header cells with the cuts between them placed by ``rows`` (the block's
         rows on a page after the header's: without vertical rulings the cuts come from where
         the data is, and a block continued on the next page has its data there)."""
         right = max([self.x1[-1], *(c.x1 for r in rows for c in r.cells)])
-        return Columns.build(self.found, rows, self.x0[0], right)
+        return Columns.build(self.found, rows, self.x0[0], right, text=self.text)
 
     def assign(self, cell: Cell) -> str | None:
         """The column a data cell falls under (largest overlap), or None if under none."""
@@ -98,7 +100,11 @@ class Columns:
         return out
 
 
-def _free_cut(a: float, b: float, rows: list[Row]) -> float:
+#: the narrowest strip free of data that can be the space between two columns (pt)
+MIN_STRIP = 0.5
+
+
+def _free_cut(a: float, b: float, rows: list[Row], widest: bool = False) -> float:
     """Where one column ends and the next begins, between two header texts at ``a`` and ``b``.
 
     The cut goes in the middle of the *rightmost* strip no data covers: a header printed
@@ -106,7 +112,9 @@ def _free_cut(a: float, b: float, rows: list[Row]) -> float:
     around the edge free as well, while the data of the left column (numbers are printed
     right-aligned) may reach close to that edge. Where a cell keeps its characters (no vertical
     rulings), the characters count, not the cell: two texts that run into each other still
-    leave a gap between their characters.
+    leave a gap between their characters. Between two columns of running text (the goals) the
+    *widest* strip: a short text of the right column ends before the right header begins, and
+    the strip after it is no column edge.
     """
     covered = []
     for row in rows:
@@ -120,12 +128,15 @@ def _free_cut(a: float, b: float, rows: list[Row]) -> float:
     covered.sort()
     strips, pos = [], a
     for s, e in [*covered, (b, b)]:
-        if s - pos > 0.5:
+        if s - pos > MIN_STRIP:
             strips.append((pos, s))
         pos = max(pos, e)
     if not strips:
         return (a + b) / 2
-    lo, hi = strips[-1]
+    if widest:
+        lo, hi = max(reversed(strips), key=lambda st: st[1] - st[0])
+    else:
+        lo, hi = strips[-1]
     return (lo + hi) / 2
 
 
@@ -335,7 +346,8 @@ class FormReader:
 
     def _refit(self, row: Row, rows_after: list[Row]) -> None:
         """A block without vertical rulings continued on a new page: place its column cuts by
-        the data of this page (they were placed by the data of the page its header is on)."""
+        the data of this page where they were placed without data (the header ended the page
+        before) or where this page's data runs across them."""
         attr = {"funding": "_funding", "goal": "_goal", "indicators": "_ind"}.get(self._state or "")
         cols = getattr(self, attr) if attr else None
         if cols is None or cols.page == row.page or not cols.found:
@@ -343,6 +355,11 @@ class FormReader:
         stop = {"funding": ("goal_block", "goal_expected"), "goal": (), "indicators": ()}[self._state]
         rows = ([row, *self._rows_before_header(rows_after)] if self._state == "goal"
                 else [row, *self._block_rows(rows_after, stop=stop)])
+        cuts = cols.x1[:-1]
+        if cols.page is not None and not any(
+                c.x0 + 1 < x < c.x1 - 1 for r in rows for c in r.cells if c.text.strip()
+                for x in cuts):
+            return  # the cuts placed by the data of an earlier page still part this page's
         setattr(self, attr, cols.refit(rows))
 
     # ------------------------------------------------------------------ blocks
@@ -530,7 +547,7 @@ class FormReader:
                 self._goal = None
                 return True
             block = self._rows_before_header(rows_after)
-            self._goal = Columns.build(goal, block, right=_right_edge(row, block))
+            self._goal = Columns.build(goal, block, right=_right_edge(row, block), text=True)
             return True
         if self._state == "goal" and self._goal is not None:
             self._goal_row(row)  # the label printed again where the goal row goes on a new page

@@ -563,8 +563,52 @@ def _split_line(line: list[Char], stops: list[float]) -> list[list[Char]]:
     return pieces
 
 
+def _close_below(hs: list[dict], chars: list[Char]) -> list[dict]:
+    """A shaded table whose last rows are not shaded ends below its last shading: close it
+    under the text that follows the last shading at a cell's padding, line after line, within
+    the table's width (a page number further down stays outside)."""
+    y = max(e["top"] for e in hs)
+    left, right = min(e["x0"] for e in hs), max(e["x1"] for e in hs)
+    below = [c for c in chars if c.top >= y - 0.5 and left - 2 <= c.cx <= right + 2]
+    end = None
+    for line in printed_lines(below):
+        top = min(c.top for c in line)
+        size = max(c.size for c in line)
+        if top - (end if end is not None else y) > 0.8 * size:
+            break
+        end = max(c.bottom for c in line)
+    if end is None:
+        return hs
+    return [*hs, {**hs[-1], "top": end + 1.0, "bottom": end + 1.0, "x0": left, "x1": right,
+                  "width": right - left}]
+
+
+def _widen(hs: list[dict], chars: list[Char]) -> list[dict]:
+    """Rulings made from shading run only as wide as the shading; the table runs as wide as the
+    text between its first and last ruling (unshaded columns at either side)."""
+    top, bottom = min(e["top"] for e in hs), max(e["top"] for e in hs)
+    xs = [(c.x0, c.x1) for c in chars if top < c.cy < bottom]
+    if not xs:
+        return hs
+    left, right = min(e["x0"] for e in hs), max(e["x1"] for e in hs)
+    new_left, new_right = min(left, min(a for a, _ in xs) - 1), max(right, max(b for _, b in xs) + 1)
+    out = []
+    for e in hs:
+        e = dict(e)
+        if abs(e["x0"] - left) < 0.5:
+            e["x0"] = new_left
+        if abs(e["x1"] - right) < 0.5:
+            e["x1"] = new_right
+        e["width"] = e["x1"] - e["x0"]
+        out.append(e)
+    return out
+
+
 def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid], list[Char]]:
-    """Tables ruled with horizontal lines only (no vertical rulings on the page)."""
+    """Tables ruled with horizontal lines only (no vertical rulings on the page), or drawn with
+    shading only (:func:`shade_rules`)."""
+    if hs and all(e.get("synthetic") for e in hs):
+        hs = _widen(_close_below(hs, chars), chars)
     lines = _merge_segments(hs)
     if len(lines) < 2:  # two rulings make one row (a table's last row alone on a page)
         return [], chars
