@@ -12,7 +12,7 @@ two columns wide and an extra column all read alike, and an unknown header stops
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extract import headers as H
 from extract.errors import UnknownHeader
@@ -140,6 +140,13 @@ def _free_cut(a: float, b: float, rows: list[Row], widest: bool = False) -> floa
     return (lo + hi) / 2
 
 
+def _covered_by(segments: list[tuple[float, float]], x0: float, x1: float) -> bool:
+    """Do the ruling's pieces run over most of [x0, x1]?"""
+    width = max(x1 - x0, 0.1)
+    covered = sum(max(0.0, min(b, x1) - max(a, x0)) for a, b in segments)
+    return covered >= 0.6 * width
+
+
 #: the goal block's own labels (年度总体目标 …), normalized
 _GOAL_LABELS = tuple(k for k, v in H.LABELS.items() if v == "goal_block")
 
@@ -245,6 +252,9 @@ class FormReader:
         self._ind: Columns | None = None
         self._level1: str | None = None
         self._level2: str | None = None
+        self._ind_page: int | None = None  # page of the last indicator row read
+        #: rows read without a 一级/二级 label (a merged label printed on the next page only)
+        self._unlabelled: dict[str, list[int]] = {"level1": [], "level2": []}
 
     # ------------------------------------------------------------------ free text
 
@@ -371,6 +381,8 @@ class FormReader:
         self._funding = self._goal = self._ind = None
         self._funding_labels = []
         self._level1 = self._level2 = None
+        self._ind_page = None
+        self._unlabelled = {"level1": [], "level2": []}
         self._key_values(row)
 
     def _close(self) -> None:
@@ -620,6 +632,10 @@ class FormReader:
             if name is None:
                 name = cols.names[0] if c.cx < cols.left else cols.names[-1]
             out.setdefault(name, []).append(c.text.strip())
+        if row.rule_above is not None:  # no vertical rulings: an empty cell shows by its top
+            for i, name in enumerate(cols.names):
+                if name not in out and _covered_by(row.rule_above, cols.x0[i], cols.x1[i]):
+                    out[name] = []
         return {k: "".join(v) for k, v in out.items()}
 
     def _indicator_row(self, row: Row) -> None:
@@ -630,6 +646,10 @@ class FormReader:
         if not any(vals.values()):
             return
         cur.touch(row.page)
+        first_on_page = self._ind_page != row.page
+        self._ind_page = row.page
+        if row.ruled or row.rule_above is not None:
+            self._merged_labels(vals, first_on_page)
         if vals.get("level1"):
             if vals["level1"] != self._level1:
                 self._level2 = None
@@ -640,12 +660,40 @@ class FormReader:
         def get(k: str) -> str | None:
             return _value(vals.get(k, ""))
 
+        for level in ("level1", "level2"):
+            if getattr(self, f"_{level}") is None:
+                self._unlabelled[level].append(len(cur.indicators))
         cur.indicators.append(RawIndicator(
             level1=self._level1, level2=self._level2, level3=get("level3"),
             target=get("target"), actual=get("actual"), weight=get("weight"),
             score=get("score"), deviation_reason=get("deviation_reason"), page=row.page,
             target_operator=get("target_operator") if "target_operator" in cols.names else None,
             target_unit=get("target_unit") if "target_unit" in cols.names else None))
+
+    def _merged_labels(self, vals: dict[str, str], first_on_page: bool) -> None:
+        """一级/二级指标 merged over rows, in a ruled table. A merged cell cut by a page break
+        goes on as a new cell at the top of the next page: empty there, its label carries
+        over; printed there only (the label was centred in the part on the next page), it
+        labels the rows left without one at the foot of the page before. An empty label cell
+        that starts a group in the middle of a page has no label to carry: its rows keep none
+        (a finding downstream), never the label of the group before."""
+        cur = self._cur
+        assert cur is not None
+        for level in ("level1", "level2"):
+            text = vals.get(level)
+            pending = self._unlabelled[level]
+            if text and first_on_page and pending:
+                for i in pending:
+                    cur.indicators[i] = replace(cur.indicators[i], **{level: text})
+                if level == "level1":  # the rows' 二级指标 belonged to this group too
+                    self._level1 = text
+                pending.clear()
+            elif text == "" and not first_on_page:
+                setattr(self, f"_{level}", None)
+                if level == "level1":
+                    self._level2 = None
+            elif text:
+                pending.clear()
 
     def _total(self, row: Row) -> None:
         cur = self._cur

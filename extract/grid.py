@@ -92,6 +92,9 @@ class Row:
     bottom: float
     cells: list[Cell]  # left to right; positions covered by a merged cell are absent
     ruled: bool = True  # False: no vertical rulings, cells were cut at text gaps
+    #: without vertical rulings: the pieces of the ruling above the row; where it is missing,
+    #: a cell merged down from the row above goes on (None for ruled rows)
+    rule_above: list[tuple[float, float]] | None = None
 
 
 @dataclass(slots=True)
@@ -317,7 +320,7 @@ def _shade_boxes(shade_vs: list[dict]) -> list[tuple[float, float, float, float]
     boxes = []
     for (top, bottom), xs in rows.items():
         xs.sort()
-        for a, b in zip(xs, xs[1:]):
+        for a, b in pairwise(xs):
             if b - a > SHADE_MIN:
                 boxes.append((a, float(top), b, float(bottom)))
     return boxes
@@ -593,8 +596,8 @@ def _widen(hs: list[dict], chars: list[Char]) -> list[dict]:
     left, right = min(e["x0"] for e in hs), max(e["x1"] for e in hs)
     new_left, new_right = min(left, min(a for a, _ in xs) - 1), max(right, max(b for _, b in xs) + 1)
     out = []
-    for e in hs:
-        e = dict(e)
+    for edge in hs:
+        e = dict(edge)
         if abs(e["x0"] - left) < 0.5:
             e["x0"] = new_left
         if abs(e["x1"] - right) < 0.5:
@@ -679,5 +682,5 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
         for ch in chunks:
             cells.append(cell_of(ch, ys[i], ys[i + 1]))
         cells.sort(key=lambda c: c.x0)
-        rows.append(Row(page, ys[i], ys[i + 1], cells, ruled=False))
+        rows.append(Row(page, ys[i], ys[i + 1], cells, ruled=False, rule_above=lines[i][1]))
     return [Grid(page, x0, x1, top, bottom, rows, ruled=False)], rest

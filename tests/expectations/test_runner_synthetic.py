@@ -165,3 +165,12 @@ def test_dedup_covers_within_the_suites_too():
 def test_blank_names_share_a_key():
     assert finding_key(_f("missing_project_name", project="")) == finding_key(
         _f("missing_project_name", project=None))
+
+
+def test_an_indicator_whose_level1_could_not_be_placed_is_a_warning(truth):
+    def unplaced(r):
+        r["indicators"][2]["level1"] = None
+
+    _, run = _run(truth, unplaced, "unplaced.pdf")
+    (f,) = [f for f in run.findings if f.check_code == "missing_level1"]
+    assert f.severity == "warning" and "一级指标未能确定" in f.message

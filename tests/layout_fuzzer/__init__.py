@@ -7,7 +7,8 @@
 Each document samples every dimension independently from ``random.Random(seed)``: form family
 (mof2020 / sichuan), orientation, label spans, funding block label, 一级/二级 merges, header
 wrapping and shading, rulings, page breaks (between reports, inside a block, inside a row, with
-or without a repeated header, a merged label reprinted or not), fonts (CID STSong-Light or an
+or without a repeated header, a merged label cut by a break printed again, on the first part only
+or on the second part only), fonts (CID STSong-Light or an
 embedded CJK TrueType subset; ASCII runs in Helvetica / Times / Courier), money unit and
 thousands separators, target notation and header wording. Content is recombined from the
 bundled truths. The truth has exactly the shape of ``RawDocument.to_truth()`` (without

@@ -35,7 +35,7 @@ DIMENSIONS: dict[str, tuple[Any, ...]] = {
     "between_reports": ("new-page", "flow"),
     "forced_break": ("none", "funding", "goal", "indicators", "row"),
     "repeat_header": (False, True),
-    "split_label": ("reprint", "first-only"),
+    "split_label": ("reprint", "first-only", "last-only"),
     "cjk_font": ("STSong-Light-cid-serif", "embedded-sans"),
     "ascii_font": ("cjk", "Helvetica", "Times-Roman", "Courier"),
     "money_unit": ("万元", "元"),

@@ -151,7 +151,7 @@ class Breaks:
     forced_at: int = -1  # row index the forced break comes before (or the row cut in two)
     row_lines: int = 1  # lines of the cut row left on the first page
     repeat_header: bool = False
-    split_label: str = "reprint"  # reprint | first-only
+    split_label: str = "reprint"  # reprint | first-only | last-only
 
 
 @dataclass
@@ -288,6 +288,13 @@ def draw(path: str, tables: list[Table], pagesize: tuple[float, float], margin: 
     pages: dict[int, set[int]] = {}
     n_pages = max(p[0] if isinstance(p, tuple) else p.page for p in placed) + 1
     first_of_group: dict[Any, int] = {}  # merge group → page it started on
+    last_of_group: dict[Any, int] = {}  # merge group → page it ends on
+    for p in placed:
+        if not isinstance(p, tuple):
+            for cell in p.row.cells:
+                if cell.merge is not None:
+                    key = (id(p.table), cell.merge, cell.span)
+                    last_of_group[key] = max(last_of_group.get(key, -1), p.page)
     for pg in range(n_pages):
         items = [p for p in placed if (p[0] if isinstance(p, tuple) else p.page) == pg]
         for p in items:
@@ -306,7 +313,7 @@ def draw(path: str, tables: list[Table], pagesize: tuple[float, float], margin: 
             else:
                 segs.append([p])
         for seg in segs:
-            _draw_segment(c, seg, page_w, page_h, br, first_of_group, pg)
+            _draw_segment(c, seg, page_w, page_h, br, first_of_group, last_of_group, pg)
             for p in seg:
                 if any(cl.text.strip() or (cl.lines and any(cl.lines)) for cl in p.row.cells):
                     pages.setdefault(p.table.report, set()).add(pg + 1)
@@ -323,7 +330,8 @@ def _draw_line(c: canvas.Canvas, x: float, y: float, text: str, st: Style, size:
 
 
 def _draw_segment(c: canvas.Canvas, seg: list[Placed], page_w: float, page_h: float,
-                  br: Breaks, first_of_group: dict[Any, int], pg: int) -> None:
+                  br: Breaks, first_of_group: dict[Any, int], last_of_group: dict[Any, int],
+                  pg: int) -> None:
     t = seg[0].table
     st = t.style
     total = sum(t.widths)
@@ -403,6 +411,8 @@ def _draw_segment(c: canvas.Canvas, seg: list[Placed], page_w: float, page_h: fl
         key = (id(t), cell.merge, cell.span) if cell.merge is not None else None
         if key is not None and br.split_label == "first-only" and first_of_group[key] != pg:
             continue
+        if key is not None and br.split_label == "last-only" and last_of_group[key] != pg:
+            continue  # the label centred in the part of the merge on the next page
         x0, x1 = xs[cell.span[0]], xs[cell.span[1]]
         size = st.size
         ls = cell_lines(t, cell, size)
