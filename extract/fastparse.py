@@ -9,10 +9,15 @@ matrices: all pdfminer's own code) and replaces only those two parts:
   dispatches operators through a cached table; a stream with an inline image (``BI … ID … EI``)
   goes through pdfminer's own parser unchanged;
 * :class:`CharDevice` computes each character's box exactly as ``LTChar`` does and keeps a small
-  tuple; paths and images still become pdfminer layout objects, converted by pdfplumber's own
-  ``Page.process_object`` (there are a few dozen per page).
+  tuple; a path that is a single line or rectangle (most rulings: a page drawing every cell
+  border as its own path has ~150) is kept as a tuple too, its bounding box computed with
+  pdfminer's own expressions, and :func:`parse_page` turns it into the edge dicts pdfplumber's
+  ``Page.process_object`` + ``obj_to_edges`` would make (without their ``pts`` and ``path``,
+  which nothing downstream reads). Any other path, and images, still become pdfminer layout
+  objects converted by pdfplumber's own code.
 
-The output is checked against pdfplumber's ``page.chars`` and ``page.edges`` in the tests.
+The output is checked against pdfplumber's ``page.chars`` and ``page.edges``, and against the
+stock path (pdfminer layout objects + ``process_object``), in the tests.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.pdftypes import PDFStream, stream_value
 from pdfminer.psparser import KWD, LIT, PSKeyword
+from pdfplumber.utils import obj_to_edges
+from pdfplumber.utils.pdfinternals import resolve_all
+
+from extract.fonts import fast_cmaps
 
 _DELIM = rb"\x00\t\n\x0c\r /\[\]()<>{}%"
 _TOKEN = re.compile(
@@ -70,8 +79,12 @@ class _Unsupported(Exception):
     """The fast tokenizer met something it leaves to pdfminer's parser."""
 
 
-def tokenize(data: bytes) -> list[Any]:
-    """Content stream → operands and operators (``PSKeyword``), arrays and dicts built."""
+def tokenize(data: bytes, strict: bool = False) -> list[Any]:
+    """Content stream → operands and operators (``PSKeyword``), arrays and dicts built.
+
+    ``strict``: raise :class:`_Unsupported` for what pdfminer's parser reads otherwise (a
+    dictionary with an odd number of items, ``null``, a hex string of an odd number of digits).
+    """
     out: list[Any] = []
     stack: list[tuple[str | None, list[Any]]] = []
     target = out
@@ -89,6 +102,8 @@ def tokenize(data: bytes) -> list[Any]:
             elif tok == b"false":
                 append(False)
             elif tok == b"null":
+                if strict:
+                    raise _Unsupported("null")
                 append(None)
             else:
                 append(KWD(tok))
@@ -100,6 +115,8 @@ def tokenize(data: bytes) -> list[Any]:
         elif kind == "hex":
             h = re.sub(rb"[\x00\t\n\x0c\r ]", b"", tok[1:-1])
             if len(h) % 2:
+                if strict:
+                    raise _Unsupported("odd hex string")
                 h += b"0"
             append(bytes.fromhex(h.decode("ascii")))
         elif kind == "aopen" or kind == "dopen":
@@ -113,6 +130,8 @@ def tokenize(data: bytes) -> list[Any]:
             if opened == "aopen":
                 parent.append(target)
             else:
+                if strict and len(target) % 2:
+                    raise _Unsupported("odd dictionary")
                 it = iter(target)
                 parent.append({
                     (k.name if hasattr(k, "name") else k): v
@@ -127,7 +146,12 @@ def tokenize(data: bytes) -> list[Any]:
 
 
 class FastInterpreter(PDFPageInterpreter):
-    """pdfminer's interpreter with a regex tokenizer and a cached operator table."""
+    """pdfminer's interpreter with a regex tokenizer and a cached operator table; the fonts it
+    builds read their ToUnicode CMaps with :class:`extract.fonts.FastCMapParser`."""
+
+    def init_resources(self, resources: dict[object, object]) -> None:
+        with fast_cmaps():
+            super().init_resources(resources)
 
     def execute(self, streams: Sequence[object]) -> None:
         valid: list[PDFStream] = []
@@ -186,6 +210,53 @@ class CharDevice(PDFPageAggregator):
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
         self.chars: list[tuple[str, float, float, float, float, float, bool]] = []
         self._glyphs: dict[int, tuple[Any, dict[int, tuple[str, float]]]] = {}
+        #: every painted path in painting order: a tuple ``(kind, x0, y0, x1, y1, linewidth,
+        #: stroke, fill, evenodd, scolor, ncolor, dash)`` (``kind`` "line" or "rect") for a
+        #: single line or rectangle, else the pdfminer layout object (``LTCurve``…)
+        self.paths: list[Any] = []
+
+    def paint_path(self, gstate, stroke, fill, evenodd, path):
+        """pdfminer's ``paint_path`` for a single line or rectangle, without the layout object.
+
+        The points, the dropped redundant ``l``, the line/rectangle tests and the bounding box
+        (``get_bound`` over ``LTLine``'s or ``LTRect``'s points) are pdfminer's expressions;
+        any other shape (curves, several subpaths, polygons) goes through pdfminer, and its
+        layout objects are moved to :attr:`paths` so that the painting order is kept.
+        """
+        shape = "".join([p[0] for p in path])
+        if shape in _SIMPLE_SHAPES:
+            a, b, c, d, e, f = self.ctm
+            x, y = path[0][1], path[0][2]
+            pts = [(a * x + c * y + e, b * x + d * y + f)]
+            for p in path[1:]:
+                if p[0] != "h":
+                    x, y = p[1], p[2]
+                    pts.append((a * x + c * y + e, b * x + d * y + f))
+                else:
+                    pts.append(pts[0])  # same values as pdfminer's point for "h"
+            if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+                shape = shape[:-2] + "h"
+                pts.pop()
+            if shape == "ml" or shape == "mlh":
+                (px, py), (qx, qy) = pts[0], pts[1]
+                self.paths.append(("line", min(px, qx), min(py, qy), max(px, qx), max(py, qy),
+                                   gstate.linewidth, stroke, fill, evenodd, gstate.scolor,
+                                   gstate.ncolor, gstate.dash))
+                return
+            if shape == "mlllh" or shape == "mllll":
+                (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+                if pts[0] == pts[4] and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                         or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+                    self.paths.append(("rect", min(x0, x2), min(y0, y2), max(x0, x2),
+                                       max(y0, y2), gstate.linewidth, stroke, fill, evenodd,
+                                       gstate.scolor, gstate.ncolor, gstate.dash))
+                    return
+        objs = self.cur_item._objs
+        before = len(objs)
+        super().paint_path(gstate, stroke, fill, evenodd, path)
+        if len(objs) > before:
+            self.paths.extend(objs[before:])
+            del objs[before:]
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
         # used for vertical fonts (and by pdfminer's own paths): LTChar does the metrics
@@ -246,6 +317,10 @@ class CharDevice(PDFPageAggregator):
         return (x, y)
 
 
+#: path shapes that may be a single line or rectangle (pdfminer drops a redundant closing ``l``)
+_SIMPLE_SHAPES = frozenset({"ml", "mlh", "mllh", "mlllh", "mllll", "mllllh"})
+
+
 def _turn(matrix: tuple) -> int:
     """Direction of the baseline (the text matrix's x axis), counter-clockwise: 0/90/180/270."""
     a, b = matrix[0], matrix[1]
@@ -280,24 +355,68 @@ def parse_page(pdf: Any, page: Any) -> tuple[list[tuple], list[dict[str, Any]], 
         for t, x0, y0, x1, y1, size, up, turn in device.chars
     ]
     objs: list = []
-    _flatten(layout, objs)
-    from pdfplumber.utils import obj_to_edges
-
+    _flatten(layout, objs)  # images only: the paths are in device.paths
+    images = sum(1 for obj in objs if isinstance(obj, LTImage))
     edges: list[dict[str, Any]] = []
-    images = 0
-    for obj in objs:
-        if isinstance(obj, LTImage):
-            images += 1
+    page_number = page.page_number
+    doctop0 = page.initial_doctop
+    for obj in device.paths:
+        if obj.__class__ is not tuple:
+            edges.extend(_layout_edges(page, obj))
             continue
-        po = page.process_object(obj)
-        kind = po.get("object_type")
-        if kind == "rect":  # its edges remember how thick the rectangle was
-            po["rect_thickness"] = min(po.get("width", 0), po.get("height", 0))
-        got = obj_to_edges(po)
-        if kind == "curve":  # pdfplumber's curve edges lose how the path was painted
-            paint = {k: po.get(k) for k in ("stroke", "fill", "stroking_color",
-                                             "non_stroking_color", "linewidth")}
-            for e in got:
-                e.update(paint)
-        edges.extend(got)
+        kind, x0, y0, x1, y1, lw, stroke, fill, evenodd, sc, nc, dash = obj
+        # Page.process_object's attributes, its expressions
+        top = (height - y1) + mb_top
+        po = {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "width": x1 - x0, "height": y1 - y0,
+              "linewidth": _resolved(lw), "stroke": stroke, "fill": fill, "evenodd": evenodd,
+              "stroking_color": _resolved(sc), "non_stroking_color": _resolved(nc),
+              "object_type": kind, "page_number": page_number, "dash": dash,
+              "top": top, "bottom": (height - y0) + mb_top, "doctop": doctop0 + top}
+        if mb_x0 != 0:
+            po["x0"] = x0 + mb_x0
+            po["x1"] = x1 + mb_x0
+        if kind == "line":  # pdfplumber's line_to_edge
+            po["orientation"] = "h" if po["top"] == po["bottom"] else "v"
+            edges.append(po)
+        else:  # pdfplumber's rect_to_edges, with the rectangle's thickness
+            po["rect_thickness"] = min(po["width"], po["height"])
+            po["object_type"] = "rect_edge"
+            edges.append({**po, "height": 0, "y0": po["y1"], "bottom": po["top"],
+                          "orientation": "h"})
+            edges.append({**po, "height": 0, "y1": po["y0"], "top": po["top"] + po["height"],
+                          "doctop": po["doctop"] + po["height"], "orientation": "h"})
+            edges.append({**po, "width": 0, "x1": po["x0"], "orientation": "v"})
+            po["width"] = 0
+            po["x0"] = po["x1"]
+            po["orientation"] = "v"
+            edges.append(po)
     return chars, edges, images
+
+
+_PLAIN = (float, int, bool, type(None))
+
+
+def _resolved(value: Any) -> Any:
+    """pdfplumber's ``resolve_all`` (which only replaces object references), skipped for the
+    plain numbers and tuples of numbers that colours and line widths nearly always are."""
+    cls = value.__class__
+    if cls in _PLAIN:
+        return value
+    if cls is tuple and all(v.__class__ in _PLAIN for v in value):
+        return value
+    return resolve_all(value)
+
+
+def _layout_edges(page: Any, obj: Any) -> list[dict[str, Any]]:
+    """Edges of a pdfminer path object, through pdfplumber's ``process_object``."""
+    po = page.process_object(obj)
+    kind = po.get("object_type")
+    if kind == "rect":  # its edges remember how thick the rectangle was
+        po["rect_thickness"] = min(po.get("width", 0), po.get("height", 0))
+    got = obj_to_edges(po)
+    if kind == "curve":  # pdfplumber's curve edges lose how the path was painted
+        paint = {k: po.get(k) for k in ("stroke", "fill", "stroking_color",
+                                         "non_stroking_color", "linewidth")}
+        for e in got:
+            e.update(paint)
+    return got

@@ -18,6 +18,8 @@ Characters are assigned to cells in one pass over the characters sorted by their
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -417,6 +419,9 @@ def close_open_ends(hs: list[dict], vs: list[dict], tol: float = 1.5) -> list[di
     their span, the table is closed with a horizontal edge across that span.
     """
     out = list(hs)
+    by_y: dict[int, list[dict]] = {}
+    for h in hs:
+        by_y.setdefault(int(h["top"]), []).append(h)
     for key in ("top", "bottom"):
         ends: dict[int, list[dict]] = {}
         for v in vs:
@@ -426,7 +431,8 @@ def close_open_ends(hs: list[dict], vs: list[dict], tol: float = 1.5) -> list[di
                 continue
             x0 = min(v["x0"] for v in group)
             x1 = max(v["x1"] for v in group)
-            if any(abs(h["top"] - y) <= tol and h["x1"] > x0 and h["x0"] < x1 for h in hs):
+            near = (h for k in range(int(y - tol) - 1, int(y + tol) + 2) for h in by_y.get(k, ()))
+            if any(abs(h["top"] - y) <= tol and h["x1"] > x0 and h["x0"] < x1 for h in near):
                 continue
             yy = min(v[key] for v in group) if key == "top" else max(v[key] for v in group)
             out.append({"object_type": "line", "orientation": "h", "x0": x0, "x1": x1,
@@ -503,19 +509,20 @@ def split_at_strings(cell: Cell, strings: tuple[str, ...], fold: dict[int, str])
         text = "".join(c.text.translate(fold) for c in ln)
         if len(text) != len(ln):  # a ligature or multi-character glyph: leave the cell as is
             continue
-        i = 0
-        while i < len(text):
-            hit = next((s for s in strings if text.startswith(s, i)), None)
-            if hit is None:
-                i += 1
-                continue
-            j = i + len(hit)
+        for m in _alternation(strings).finditer(text):
+            i, j = m.start(), m.end()
             if i > 0:
                 cut(ln[i - 1], ln[i])
             if j < len(text):
                 cut(ln[j - 1], ln[j])
-            i = j
     return split_cell(cell, sorted(cuts))
+
+
+@functools.lru_cache(maxsize=8)
+def _alternation(strings: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for ``strings``, tried in their order at each position (as the first of them
+    that starts there), scanning on after a match."""
+    return re.compile("|".join(map(re.escape, strings)))
 
 
 def _merge_segments(hs: list[dict], y_tol: float = 1.5, x_gap: float = 2.0) -> list[tuple[float, list[tuple[float, float]]]]:

@@ -6,7 +6,7 @@ a night that records every good file as failed.
 |-----------------------|----------------------------------------------------------------|-----------------------------|
 | ``JIXIAO_DB``         | the DuckDB warehouse file                                      | ``warehouse/jixiao.duckdb`` |
 | ``JIXIAO_INBOX``      | folder(s) of new reports (space-separated)                     | ``samples/``                |
-| ``JIXIAO_RULES``      | scoring rule set (``shanghai``, ``hubei``, ``jiangxi``)        | ``shanghai``                |
+| ``JIXIAO_RULES``      | scoring rule set (``shanghai``, ``hubei``, ``jiangxi``, ``sichuan``) | ``shanghai``          |
 | ``JIXIAO_ALERT_URLS`` | Apprise URLs for the run's summary, space-separated            | (none: no alerts)           |
 | ``JIXIAO_ALERT_ON``   | ``always`` (every run: a heartbeat) or ``problems``            | ``always``                  |
 | ``JIXIAO_SCHEDULE``   | cron of the nightly ingest (Asia/Shanghai), or ``every 30s``   | ``0 2 * * *``               |
