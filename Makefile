@@ -32,9 +32,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
-## bench: extraction throughput against pdfplumber's default extract_tables (not run by CI)
+## bench: extraction throughput against pdfplumber's default extract_tables on the corpus, then
+## 2,000 seeded layout-fuzzer documents: cell accuracy, reports lost / invented, speed (not run by CI)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract.py samples tests/fixtures/corpus
+	$(BIN)/python benchmarks/fuzz.py --n 2000 --seed 0 --workers 2 --time-docs 100
 
 lint: $(STAMP)
 	$(BIN)/ruff check extract transform load expectations flows warehouse tests benchmarks

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field, replace
 
 from extract import headers as H
 from extract.errors import UnknownHeader
-from extract.grid import Cell, Row, TextLine, cell_of, split_at_strings, split_cell
+from extract.grid import (
+    Cell,
+    Row,
+    TextLine,
+    cell_of,
+    printed_lines,
+    split_at_strings,
+    split_cell,
+)
 from extract.records import RawFundingRow, RawIndicator, RawReport
 
 _NULL = H.NULL_CELLS
@@ -167,6 +175,20 @@ def _gap_groups(chars: list, gap: float = 0.4) -> list[list]:
         else:
             groups.append([c])
     return groups
+
+
+def _wrapped_label(cells: list[Cell], left: float, is_label) -> list[Cell]:
+    """Cells left of a header row's first column whose text, read line by line, is one label
+    (``项目资金(万`` / ``元)``: a label wrapped past its cell, cut at the column's edge)."""
+    pieces = [c for c in cells if c.x1 <= left + 1]
+    if len(pieces) < 2:
+        return []
+    chars = [ch for c in pieces for ch in c.chars]
+    if len(chars) != sum(len(H.norm(c.text)) for c in pieces) or not chars:
+        text = "".join(c.text for c in sorted(pieces, key=lambda c: (c.top, c.x0)))
+    else:
+        text = "".join(ch.text for line in printed_lines(chars) for ch in line)
+    return pieces if is_label(text) else []
 
 
 def _right_edge(header: Row, block: list[Row]) -> float:
@@ -450,8 +472,10 @@ class FormReader:
         names = {n for n, _ in found}
         if not (names & H.FUNDING.anchors) or len(names) < 3:
             return False
-        labels = []
+        labels = _wrapped_label(unknown, min(c.x0 for _, c in found), self._funding_label_unit)
         for c in unknown:
+            if c in labels or H.norm(c.text) in H.STRAY_BRACKETS:
+                continue
             if not self._funding_label_unit(c.text):
                 raise self._unknown(row, c, "funding (项目资金)")
             labels.append(c)
@@ -600,7 +624,7 @@ class FormReader:
         if not (names & H.INDICATORS.anchors) or len(names) < 4:
             return False
         for c in unknown:
-            if H.norm(c.text) in H.INDICATOR_BLOCK_LABELS:
+            if H.norm(c.text) in H.INDICATOR_BLOCK_LABELS or H.norm(c.text) in H.STRAY_BRACKETS:
                 continue
             raise self._unknown(row, c, "indicator (绩效指标)")
         missing = H.INDICATORS.required - names

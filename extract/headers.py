@@ -151,13 +151,16 @@ TRAILER_LABELS = ("评价结论", "存在问题", "改进措施", "项目负责�
 
 #: the funding block's own label, merged over its rows; gives the money unit of the block
 FUNDING_BLOCK_LABEL = re.compile(
-    rf"^(?:{'|'.join(FUNDING_BLOCK_LABELS)})(?:\((万元|元)\))?$|^\((万元|元)\)$|^项目资金\($")
+    rf"^(?:{'|'.join(FUNDING_BLOCK_LABELS)})(?:\(?(万元|元)\)?|\()?$"  # a bracket may be cut off
+    r"|^\(?(万元|元)\)$|^\((万元|元)$")
+#: a bracket alone in a header cell: the end of a label wrapped past its cell, no column
+STRAY_BRACKETS = frozenset({"(", ")"})
 
 def funding_label_unit(text: str | None) -> str | None:
     """If ``text`` is the funding block's label, the money unit it names (``""`` when it names
     none: ``项目资金``); None when it is not that label."""
     m = FUNDING_BLOCK_LABEL.match(norm(text))
-    return (m.group(1) or m.group(2) or "") if m else None
+    return (m.group(1) or m.group(2) or m.group(3) or "") if m else None
 
 
 #: labels of the indicator block spanning the whole first column in some layouts
