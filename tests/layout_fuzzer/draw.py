@@ -18,10 +18,13 @@ CJK font or in Helvetica / Times-Roman / Courier.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reportlab.pdfbase import pdfmetrics
@@ -60,21 +63,15 @@ class Style:
     shade_header: bool = False
 
 
-def runs(text: str, st: Style) -> list[tuple[str, str]]:
-    if st.latin is None:
-        return [(st.cjk, text)] if text else []
-    out: list[list[str]] = []
-    for ch in text:
-        font = st.latin if ord(ch) < 128 else st.cjk
-        if out and out[-1][0] == font:
-            out[-1][1] += ch
-        else:
-            out.append([font, ch])
-    return [(f, s) for f, s in out]
-
-
-def text_width(text: str, st: Style, size: float) -> float:
-    return sum(pdfmetrics.stringWidth(s, f, size) for f, s in runs(text, st))
+# the font runs and widths of the variant renderer (one place for both renderers)
+_V_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "variants" / "generate.py"
+_spec = importlib.util.spec_from_file_location("variants_generate", _V_PATH)
+_V = sys.modules.get("variants_generate") or importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+if "variants_generate" not in sys.modules:
+    sys.modules["variants_generate"] = _V  # dataclasses look their module up by name
+    _spec.loader.exec_module(_V)  # type: ignore[union-attr]
+runs = _V._runs
+text_width = _V.text_width
 
 
 def _is_amount(s: str) -> bool:
