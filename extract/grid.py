@@ -202,10 +202,10 @@ def printed_lines(chars: Iterable[Char]) -> list[list[Char]]:
     its size below the line's first character starts a new line."""
     lines: list[list[Char]] = []
     line_cy = 0.0
-    for c in sorted(chars, key=lambda c: c.cy):
-        if not lines or abs(c.cy - line_cy) > 0.5 * max(c.size, 1.0):
+    for cy, _, c in sorted(((c.top + c.bottom) / 2, i, c) for i, c in enumerate(chars)):
+        if not lines or abs(cy - line_cy) > 0.5 * max(c.size, 1.0):
             lines.append([c])
-            line_cy = c.cy
+            line_cy = cy
         else:
             lines[-1].append(c)
     for ln in lines:

@@ -8,6 +8,7 @@ never guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%"})
 _SPACE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=16384)
 def norm(text: str | None) -> str:
     """Normalize cell text for matching only (the printed text is kept elsewhere): white space
     removed, full-width brackets and colons folded, a trailing colon and a points annotation
