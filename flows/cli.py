@@ -302,17 +302,33 @@ def _query(db: Path, query: str, params: dict | None = None, command: str = "sql
         typer.echo(f"jixiao {command}: no warehouse at {db} (run `jixiao ingest` first)",
                    err=True)
         raise typer.Exit(1)
+    if params is None:  # a user's statement: exactly one, and ':name' in it is no parameter
+        import duckdb
+
+        try:
+            count = len(duckdb.extract_statements(query))
+        except duckdb.Error as exc:
+            typer.echo(f"jixiao {command}: {str(exc).strip().splitlines()[0]}", err=True)
+            raise typer.Exit(1) from None
+        if count != 1:
+            typer.echo(f"jixiao {command}: give one statement at a time ({count} given)", err=True)
+            raise typer.Exit(1)
     try:
         with reader(db) as engine, engine.connect() as conn:
-            result = conn.execute(text(query), params or {})
+            result = (conn.exec_driver_sql(query) if params is None
+                      else conn.execute(text(query), params))
             if not result.returns_rows:
                 return [], []
             return list(result.keys()), [tuple(r) for r in result]
     except (DBAPIError, SQLAlchemyError) as exc:
         orig = getattr(exc, "orig", exc)
         msg = str(orig).strip().splitlines()[0]
-        if "read-only" in msg.lower() or "read only" in msg.lower():
+        low = msg.lower()
+        if "read-only" in low or "read only" in low:
             msg = f"the warehouse is opened read-only; writing is not allowed here ({msg})"
+        elif "disabled by configuration" in low or "configuration has been locked" in low:
+            msg = ("queries may read the warehouse only: no other file, no extension, no "
+                   f"setting ({msg})")
         typer.echo(f"jixiao {command}: {msg}", err=True)
         raise typer.Exit(1) from None
 

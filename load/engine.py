@@ -3,7 +3,8 @@
 DuckDB allows one writing process or many reading ones. SQLAlchemy's pool keeps a closed
 connection open, and with it the file lock, until ``engine.dispose()``: use :func:`writer`
 (a context manager that disposes) for loads, and ``make_engine(path, read_only=True)`` for
-readers (``jixiao sql``, exports, tests of queries).
+readers (``jixiao sql``, exports, tests of queries), which also cannot touch any other file
+(:data:`READER_CONFIG`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine
 
 from warehouse.schema import create_schema
+
+
+#: every reader (``jixiao sql``, exports, issues, status): no file read or written outside the
+#: warehouse (``COPY … TO``, ``EXPORT DATABASE``, ``read_csv``, ``read_text``, ``glob``,
+#: ``ATTACH`` are refused), no extension installed or loaded, and the configuration locked so a
+#: query cannot turn any of it back on
+READER_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
 
 
 def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
@@ -32,7 +45,7 @@ def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
         else:
             p.parent.mkdir(parents=True, exist_ok=True)
         target = str(p)
-    connect_args = {"read_only": True} if read_only else {}
+    connect_args = {"read_only": True, "config": dict(READER_CONFIG)} if read_only else {}
     return create_engine(f"duckdb:///{target}", connect_args=connect_args)
 
 

@@ -97,3 +97,34 @@ def test_ingest_names_a_missing_path(tmp_path):
     r = _cli("ingest", str(tmp_path / "no-such-inbox"), "--db", str(tmp_path / "w.duckdb"))
     assert r.returncode == 1 and "no such file or folder" in r.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+HOSTILE = [  # (statement, what the refusal says)
+    ("COPY (SELECT * FROM dq_issue) TO '{tmp}/out.csv'", "no other file"),
+    ("EXPORT DATABASE '{tmp}/export'", "no other file"),
+    ("SELECT * FROM read_text('/proc/self/environ')", "no other file"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "no other file"),
+    ("SELECT * FROM glob('/etc/*')", "no other file"),
+    ("ATTACH '{tmp}/other.duckdb' (READ_WRITE)", "no other file"),
+    ("SET enable_external_access = true", "no setting"),
+    ("INSTALL httpfs", "no other file"),
+    ("SELECT 1; DELETE FROM dq_issue", "one statement at a time (2 given)"),
+]
+
+
+@pytest.mark.parametrize(("statement", "says"), HOSTILE, ids=[h[0][:24] for h in HOSTILE])
+def test_sql_reads_the_warehouse_and_nothing_else(db, tmp_path, statement, says):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    r = CliRunner().invoke(app, ["sql", "--db", db, statement.format(tmp=tmp_path)])
+    assert r.exit_code == 1, r.stdout
+    assert says in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_colon_in_a_string_is_no_parameter(db):
+    r = _cli("sql", "--db", db, "--format", "csv", "SELECT ':abc' AS s")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["s", ":abc"]
