@@ -106,3 +106,8 @@ class UnknownHeader(ExtractError):
               "extract/headers.py if it is a legitimate variant")
     title_zh = "自评表表头无法识别，未猜测列的含义"
     advice_zh = "如是合理的表头写法，请在 extract/headers.py 中登记后重新入库"
+
+
+#: codes of the failures whose cause is the file itself (a new read of the same bytes by the
+#: same program fails the same way); any other failure is retried by the next run
+FILE_ERROR_CODES = frozenset({ExtractError.code, *(c.code for c in ExtractError.__subclasses__())})

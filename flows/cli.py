@@ -160,8 +160,17 @@ def _settings(command: str):
         raise typer.Exit(1) from None
 
 
-def _db(db: Path | None, command: str = "sql") -> Path:
-    return Path(db) if db else _settings(command).db
+def _db(db: Path | None, command: str = "sql", *, write: bool = False) -> Path:
+    """The warehouse path (``--db``, else the settings), refused at once if it is unusable."""
+    from load import WarehouseError, check_warehouse
+
+    path = Path(db) if db else _settings(command).db
+    try:
+        check_warehouse(path, write=write)
+    except WarehouseError as exc:
+        typer.echo(f"jixiao {command}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    return path
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -189,6 +198,9 @@ def ingest(
     workers: int = typer.Option(2, "--workers", min=1, help="extraction worker processes"),
     no_alerts: bool = typer.Option(False, "--no-alerts", help="send no alert this run"),
     verbose: bool = typer.Option(False, "--verbose", help="show Prefect's logs"),
+    reprocess: str | None = typer.Option(
+        None, "--reprocess", help="read the files recorded failed or quarantined again (after "
+                                  "an upgrade of jixiao): failed or quarantined"),
 ) -> None:
     """Ingest new reports into the warehouse (the Prefect flow ingest-reports).
 
@@ -204,15 +216,21 @@ def ingest(
     settings = _settings("ingest")
     from transform.scoring import RULE_SETS
 
+    if reprocess is not None and reprocess not in ("failed", "quarantined"):
+        typer.echo(f"jixiao ingest: --reprocess is failed or quarantined, not {reprocess!r}",
+                   err=True)
+        raise typer.Exit(1)
     if rules is not None and rules not in RULE_SETS:
         typer.echo(f"jixiao ingest: unknown rule set {rules!r}; known: {', '.join(RULE_SETS)}",
                    err=True)
         raise typer.Exit(1)
     from flows.ingest import ingest_reports
 
+    target = _db(db or settings.db, "ingest", write=True)
     summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
-                             db=str(db or settings.db), rules=rules, workers=workers,
-                             alert_urls=[] if no_alerts else None, progress=True)
+                             db=str(target), rules=rules, workers=workers,
+                             alert_urls=[] if no_alerts else None, progress=True,
+                             reprocess=reprocess)
     typer.echo(summary.text())
 
 
@@ -432,6 +450,7 @@ def serve(verbose: bool = typer.Option(False, "--verbose", help="show Prefect's 
     """
     _quiet_prefect(verbose)
     settings = _settings("serve")
+    _db(settings.db, "serve", write=True)
     from flows.ingest import serve as serve_flow
     from flows.prefect_server import PrefectServerError
 

@@ -33,6 +33,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from extract import ExtractError, RawDocument, extract_file
+from extract.errors import FILE_ERROR_CODES
 from flows import quality_report
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
 from flows.config import Settings, SettingsError
@@ -47,6 +48,7 @@ from load import (
     classify,
     error_code_of,
     finish_run,
+    forget_document,
     known_projects,
     load_document,
     record_duplicate,
@@ -307,13 +309,32 @@ def finish(db: str, run_id: str, counts: RunCounts, alert_record: AlertRecord) -
 
 @task(name="start-run", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
       cache_policy=NO_CACHE)
-def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datetime
-             ) -> list[tuple[SourceFile, object]]:
+def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datetime,
+             reprocess: str | None = None) -> list[tuple[SourceFile, object]]:
     """Create the schema (once a run), record the run's start, and classify every file as new,
-    seen (skip) or a duplicate of a known document."""
+    seen (skip) or a duplicate of a known document. A file seen before that failed for a
+    reason outside its bytes (a crash, a bug, a lock) is read again, and so are the files
+    ``reprocess`` names (``failed`` / ``quarantined``: after an upgrade of jixiao)."""
     with writer(db) as engine, engine.begin() as conn:
         start_run(conn, run_id, started_at=started)
-        return [(s, classify(conn, s)) for s in sources]
+        out = []
+        for s in sources:
+            seen = classify(conn, s)
+            if (seen.kind == SeenKind.SEEN and _read_again(seen, reprocess)
+                    and forget_document(conn, seen.document_id)):
+                seen = classify(conn, s)
+            out.append((s, seen))
+        return out
+
+
+#: values of ``--reprocess``: the statuses whose files are read again
+REPROCESS = ("failed", "quarantined")
+
+
+def _read_again(seen, reprocess: str | None) -> bool:
+    if seen.status == "failed" and seen.error_code not in FILE_ERROR_CODES:
+        return True  # the file was not the cause: never skipped forever
+    return reprocess is not None and seen.status == reprocess
 
 
 @task(name="quality-report", cache_policy=NO_CACHE)
@@ -373,15 +394,18 @@ class RunConfig:
 def ingest_reports(paths: list[str] | None = None, db: str | None = None,
                    rules: str | None = None, workers: int = 2,
                    alert_urls: list[str] | None = None, alert_on: str | None = None,
-                   report: bool = True, progress: bool = False):
+                   report: bool = True, progress: bool = False, reprocess: str | None = None):
     """Ingest every new report found under ``paths`` into the warehouse ``db``.
 
     Defaults come from the configuration (``JIXIAO_INBOX``, ``JIXIAO_DB``, ``JIXIAO_RULES``,
-    ``JIXIAO_ALERT_URLS``, ``JIXIAO_ALERT_ON``). Returns the closing summary
+    ``JIXIAO_ALERT_URLS``, ``JIXIAO_ALERT_ON``); ``reprocess`` (``failed`` / ``quarantined``)
+    reads the files of that status again. Returns the closing summary
     (:class:`IngestSummary`); the run completes even when files are quarantined or failed, in
     the state ``CompletedWithProblems``.
     """
     cfg = RunConfig.of(paths, db, rules, alert_urls, alert_on)
+    if reprocess is not None and reprocess not in REPROCESS:
+        raise SettingsError(f"reprocess {reprocess!r} is not one of {', '.join(REPROCESS)}")
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
     # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
@@ -389,7 +413,7 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     warm = threading.Thread(target=_prepare_validation, daemon=True)
     warm.start()
     with clock("discover"):
-        seen = register(cfg.db, run_id, discover(cfg.paths), started)
+        seen = register(cfg.db, run_id, discover(cfg.paths), started, reprocess)
         results = _record_known(cfg.db, run_id, seen)
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once

@@ -22,12 +22,20 @@ from load.documents import (
     Superseded,
     apply_identity,
     classify,
+    forget_document,
     known_projects,
     load_document,
     record_duplicate,
     record_failed,
 )
-from load.engine import init_db, make_engine, reader, writer
+from load.engine import (
+    WarehouseError,
+    check_warehouse,
+    init_db,
+    make_engine,
+    reader,
+    writer,
+)
 from load.runs import AlertRecord, RunCounts, finish_run, start_run
 
 __all__ = [
@@ -41,10 +49,13 @@ __all__ = [
     "SeenKind",
     "SourceFile",
     "Superseded",
+    "WarehouseError",
     "apply_identity",
+    "check_warehouse",
     "classify",
     "error_code_of",
     "finish_run",
+    "forget_document",
     "init_db",
     "known_projects",
     "load_document",

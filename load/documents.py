@@ -40,6 +40,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from importlib.metadata import version as _version
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
@@ -116,6 +117,8 @@ class Seen:
     document_id: str | None = None
     #: status of that document
     status: str | None = None
+    #: why it failed or was quarantined (its check code), if it did
+    error_code: str | None = None
 
     @property
     def is_new(self) -> bool:
@@ -168,6 +171,10 @@ class LoadError(Exception):
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
+
+#: the program that reads the files, recorded on each (``source_document.reader_version``)
+READER_VERSION = f"jixiao {_version('jixiao')}"
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -236,12 +243,13 @@ def classify(conn: Connection, src: SourceFile) -> Seen:
     ``duplicate`` (same bytes recorded under another path; ``document_id`` = the original)."""
     rows = conn.execute(
         select(source_document.c.document_id, source_document.c.path,
-               source_document.c.status, source_document.c.duplicate_of)
+               source_document.c.status, source_document.c.duplicate_of,
+               source_document.c.error_code)
         .where(source_document.c.sha256 == src.sha256)
         .order_by(source_document.c.ingested_at, source_document.c.document_id)).all()
     for r in rows:
         if r.path == src.path:
-            return Seen(SeenKind.SEEN, r.document_id, r.status)
+            return Seen(SeenKind.SEEN, r.document_id, r.status, r.error_code)
     if rows:
         originals = [r for r in rows if r.status != "duplicate"]
         first = originals[0] if originals else rows[0]
@@ -261,7 +269,21 @@ def _insert_document(conn: Connection, document_id: str, src: SourceFile, run_id
         bytes=src.bytes, pages=pages, fiscal_year=fiscal_year, reports=reports, status=status,
         duplicate_of=duplicate_of, superseded_by=None, error_code=error_code, reason=reason,
         rule_set=rule_set, ingested_at=at, status_changed_at=at, run_id=run_id,
+        reader_version=READER_VERSION,
     ))
+
+
+def forget_document(conn: Connection, document_id: str) -> bool:
+    """Drop the record of a file that holds no facts (``failed`` or ``quarantined``) and its
+    findings, so that the next read of the file is recorded afresh (a retry, or a re-read by a
+    newer version: ``jixiao ingest --reprocess``). False (nothing done) for any other status."""
+    status = conn.execute(select(source_document.c.status)
+                          .where(source_document.c.document_id == document_id)).scalar()
+    if status not in ("failed", "quarantined"):
+        return False
+    conn.execute(delete(dq_issue).where(dq_issue.c.document_id == document_id))
+    conn.execute(delete(source_document).where(source_document.c.document_id == document_id))
+    return True
 
 
 def record_failed(conn: Connection, run_id: str, src: SourceFile, error_code: str,
@@ -854,6 +876,7 @@ __all__ = [
     "Superseded",
     "apply_identity",
     "classify",
+    "forget_document",
     "known_projects",
     "load_document",
     "record_duplicate",

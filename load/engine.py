@@ -9,6 +9,7 @@ readers (``jixiao sql``, exports, tests of queries), which also cannot touch any
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine
 
 from warehouse.schema import create_schema
-
 
 #: every reader (``jixiao sql``, exports, issues, status): no file read or written outside the
 #: warehouse (``COPY … TO``, ``EXPORT DATABASE``, ``read_csv``, ``read_text``, ``glob``,
@@ -28,6 +28,33 @@ READER_CONFIG = {
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
+
+
+class WarehouseError(ValueError):
+    """The warehouse path cannot be used (the message says why and what to do)."""
+
+
+def check_warehouse(path: str | Path, *, write: bool) -> None:
+    """Refuse, before any file is read, a warehouse path that is a folder, a file that is not a
+    DuckDB database, or (for a writer) one whose folder cannot be written."""
+    p = Path(path)
+    if p.is_dir():
+        raise WarehouseError(f"warehouse {p}: is a folder, not a DuckDB file (set JIXIAO_DB or "
+                             "--db to a file such as warehouse/jixiao.duckdb)")
+    if p.exists():
+        with p.open("rb") as f:
+            head = f.read(16)
+        if head and head[8:12] != b"DUCK":
+            raise WarehouseError(f"warehouse {p}: is not a DuckDB database (another kind of "
+                                 "file); point JIXIAO_DB or --db at the warehouse file")
+        if write and not os.access(p, os.W_OK):
+            raise WarehouseError(f"warehouse {p}: cannot be written (read-only file)")
+    elif write:
+        folder = p.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not os.access(folder, os.W_OK):
+            raise WarehouseError(f"warehouse {p}: folder {folder} cannot be written")
 
 
 def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:

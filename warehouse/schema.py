@@ -316,6 +316,7 @@ source_document = Table(
     _col("error_code", String, "错误代码 why the file failed or was quarantined (check code)"),
     _col("reason", Text, "原因 why the file was not loaded (Chinese, with file and page)"),
     _col("rule_set", String, "评分规则集 scoring rule set the reports were checked against"),
+    _col("reader_version", String, "读取程序版本 jixiao version that read the file (jixiao X.Y.Z)"),
     _col("ingested_at", TIMESTAMP, "入库时间 when the file was first recorded", nullable=False),
     _col("status_changed_at", TIMESTAMP, "状态变更时间 when the status last changed",
          nullable=False),

@@ -48,6 +48,12 @@ def test_a_crashed_worker_fails_only_its_file(prefect_harness, inbox, tmp_path, 
     assert st["minhang-zonggonghui-2023.pdf"] == ("failed", "extract_crashed")
     assert st["minhang-zonggonghui-2022.pdf"][0] == st["minhang-zonggonghui-2024.pdf"][0] == "loaded"
     assert (out.counts.loaded, out.counts.failed) == (2, 1)
+    # the crash was not the file's fault: the next run reads it again (never skipped forever)
+    monkeypatch.setattr(ingest, "_extract_one", _REAL_EXTRACT)
+    again = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
+                                  alert_urls=[], report=False)
+    assert (again.counts.files_new, again.counts.loaded) == (1, 1)
+    assert _statuses(tmp_path / "w.duckdb")["minhang-zonggonghui-2023.pdf"] == ("loaded", None)
 
 
 def test_a_transform_bug_fails_only_its_file(prefect_harness, inbox, tmp_path, monkeypatch):
@@ -122,3 +128,34 @@ def test_a_report_the_reader_loses_is_a_finding_and_the_rest_load(prefect_harnes
     (f,) = [r for r in out.files if r.file_name == "minhang-zonggonghui-2023.pdf"]
     assert f.status == "loaded" and "report_missing" in f.reason
     assert "法律顾问费" in Path(out.report).read_text(encoding="utf-8")
+
+
+def test_reprocess_reads_quarantined_files_again(prefect_harness, tmp_path):
+    from sqlalchemy import text
+
+    from tests.conftest import MALFORMED
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(MALFORMED / "missing-grade.pdf", inbox)
+    shutil.copy(MALFORMED / "empty.pdf", inbox)
+    db = tmp_path / "w.duckdb"
+    first = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                                  workers=1)
+    assert (first.counts.quarantined, first.counts.failed) == (1, 1)
+    quiet = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                                  workers=1)
+    assert quiet.counts.files_new == 0  # a file that is itself the cause is not read again
+    again = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                                  workers=1, reprocess="quarantined")
+    assert (again.counts.files_new, again.counts.quarantined) == (1, 1)
+    with reader(db) as engine, engine.connect() as conn:
+        rows = conn.execute(text("SELECT file_name, status, reader_version FROM source_document "
+                                 "ORDER BY 1")).all()
+        issues = conn.execute(text("SELECT count(*) FROM dq_issue WHERE file_name = "
+                                   "'missing-grade.pdf'")).scalar()
+    assert [(f, st) for f, st, _ in rows] == [("empty.pdf", "failed"),
+                                              ("missing-grade.pdf", "quarantined")]
+    assert all(v.startswith("jixiao ") for _, _, v in rows)
+    assert issues == len([f for r in first.files if r.file_name == "missing-grade.pdf"
+                          for f in r.findings])  # the findings of the new read, once
