@@ -89,8 +89,9 @@ class SourceFile:
 
     @classmethod
     def from_path(cls, path: str | Path) -> SourceFile:
-        """Hash the file at ``path`` (read in 1 MiB blocks)."""
-        p = Path(path)
+        """Hash the file at ``path`` (read in 1 MiB blocks); the path is kept absolute, so the
+        same file given by a relative and an absolute path is one file."""
+        p = Path(path).resolve()
         h = hashlib.sha256()
         size = 0
         with p.open("rb") as fh:
@@ -247,8 +248,8 @@ def classify(conn: Connection, src: SourceFile) -> Seen:
                source_document.c.error_code)
         .where(source_document.c.sha256 == src.sha256)
         .order_by(source_document.c.ingested_at, source_document.c.document_id)).all()
-    for r in rows:
-        if r.path == src.path:
+    for r in rows:  # paths recorded relative (before 0.2.0) are taken from the current folder
+        if r.path == src.path or str(Path(r.path).resolve()) == src.path:
             return Seen(SeenKind.SEEN, r.document_id, r.status, r.error_code)
     if rows:
         originals = [r for r in rows if r.status != "duplicate"]

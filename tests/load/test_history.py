@@ -296,3 +296,18 @@ def test_views_hide_documents_that_are_not_loaded(db_copy, raw):
                          "v_indicator_target_changes", "v_self_evaluation_flags"):
                 years = {y for (y,) in rows(conn, f"SELECT DISTINCT fiscal_year FROM {view}")}
                 assert 2024 not in years, view
+
+
+def test_one_file_by_a_relative_and_an_absolute_path_is_one_file(db_copy, raw, monkeypatch):
+    pdf = MALFORMED / "missing-grade.pdf"
+    monkeypatch.chdir(pdf.parent)
+    by_name, by_abs = SourceFile.from_path(pdf.name), SourceFile.from_path(pdf.resolve())
+    assert by_name == by_abs and by_name.path == str(pdf.resolve())
+    with writer(db_copy) as engine:
+        ingest(engine, "run-rel", extract_file(pdf.name))  # given by its name here
+        with engine.connect() as conn:
+            assert classify(conn, by_abs).kind is SeenKind.SEEN
+            # a path recorded relative by an earlier version is the same file too
+            conn.execute(text("UPDATE source_document SET path = :p WHERE path = :a"),
+                         {"p": pdf.name, "a": by_abs.path})
+            assert classify(conn, by_abs).kind is SeenKind.SEEN
