@@ -11,6 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def safe_name(name: str) -> str:
+    """A file name for a one-line message: control characters (a newline in a name) escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in name)
+
+
 class ExtractError(Exception):
     """The file cannot be turned into self-evaluation records. Never retried: the file is the cause."""
 
@@ -33,7 +38,7 @@ class ExtractError(Exception):
 
     def zh(self) -> str:
         """``文件.pdf，第 3 页，项目“X”：PDF 设有密码（已加密），无法读取。请报送未加密的 PDF``."""
-        where = Path(self.file).name
+        where = safe_name(Path(self.file).name)
         if self.page is not None:
             where += f"，第 {self.page} 页"
         if self.project:
@@ -42,7 +47,7 @@ class ExtractError(Exception):
         return f"{where}：{self.title_zh}{detail}。{self.advice_zh}"
 
     def one_line(self) -> str:
-        where = Path(self.file).name
+        where = safe_name(Path(self.file).name)
         if self.page is not None:
             where += f", page {self.page}"
         if self.project:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import typer
 
-from flows.inbox import find_pdfs
+from extract.errors import safe_name
+from flows.inbox import find_pdfs, scan
 
 app = typer.Typer(
     add_completion=False,
@@ -40,15 +41,19 @@ def extract(
     """
     from extract import ExtractError, extract_file
 
-    targets = find_pdfs(files)
+    inbox = scan(files)
+    targets = inbox.files
+    for s in inbox.skipped:
+        typer.echo(f"jixiao extract: {safe_name(str(s.path))}: {s.reason}; skipped", err=True)
     if not targets:
-        typer.echo(f"jixiao extract: no PDF found in {' '.join(map(str, files))}", err=True)
+        if not inbox.skipped:
+            typer.echo(f"jixiao extract: no PDF found in {' '.join(map(str, files))}", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
-    failed = 0
+    failed = len(inbox.skipped)
     docs = []
     for i, path in enumerate(targets, start=1):
         if summary and len(targets) > 1:
-            typer.echo(f"[{i}/{len(targets)}] {path}", err=True)
+            typer.echo(f"[{i}/{len(targets)}] {safe_name(str(path))}", err=True)
         try:
             doc = extract_file(path)
         except ExtractError as exc:
@@ -120,7 +125,8 @@ def check(
     for d in out:
         for r in d.reports:
             e = r.evaluation
-            table.add_row(d.file, str(e.fiscal_year or ""), r.project.project_name,
+            table.add_row(_plain(d.file), str(e.fiscal_year or ""),
+                          _plain(r.project.project_name),
                           str(e.total_score or ""), str(e.recomputed_score or ""),
                           e.grade or "", e.expected_grade or "", str(len(r.findings)))
     console.print(table)
@@ -551,14 +557,22 @@ def _print_summary(docs: list) -> None:
         table.add_column(col)
     for doc in docs:
         for r in doc.reports:
-            table.add_row(doc.file, str(r.fiscal_year or doc.fiscal_year or ""),
-                          ",".join(map(str, r.pages)), r.project_name or "",
+            table.add_row(_plain(doc.file), str(r.fiscal_year or doc.fiscal_year or ""),
+                          ",".join(map(str, r.pages)), _plain(r.project_name or ""),
                           str(len(r.indicators)), r.total_score or "", r.grade or "")
     console = Console(width=140)
     console.print(table)
     n_rep = sum(len(d.reports) for d in docs)
     n_ind = sum(len(r.indicators) for d in docs for r in d.reports)
     console.print(f"{len(docs)} file(s), {n_rep} report(s), {n_ind} indicator(s)")
+
+
+def _plain(text: str) -> str:
+    """Printed text for a rich table: markup not applied (``[bold]x.pdf`` stays as named),
+    control characters escaped."""
+    from rich.markup import escape
+
+    return escape(safe_name(text))
 
 
 def main() -> None:  # pragma: no cover - console entry

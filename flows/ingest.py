@@ -33,11 +33,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from extract import ExtractError, RawDocument, extract_file
-from extract.errors import FILE_ERROR_CODES
+from extract.errors import FILE_ERROR_CODES, safe_name
 from flows import quality_report
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
 from flows.config import Settings, SettingsError
-from flows.inbox import find_pdfs
+from flows.inbox import scan
 from flows.schedule import TZ, NightlySchedule
 from load import (
     AlertRecord,
@@ -174,16 +174,23 @@ def _retry_if_locked(task, task_run, state) -> bool:
 
 
 @task(name="discover", cache_policy=NO_CACHE)
-def discover(paths: Sequence[str]) -> list[SourceFile]:
+def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
     """Find the PDFs and hash them (sha256); a path that does not exist is logged and skipped
-    (the inbox of a scheduled run may be missing for a night)."""
+    (the inbox of a scheduled run may be missing for a night). Entries that are no regular file
+    (a folder named ``x.pdf``, a named pipe, a link loop) are reported as failed, never read."""
+    inbox = scan(paths)
     found = []
-    for p in find_pdfs(paths):
+    for p in inbox.files:
         if p.is_file():
             found.append(SourceFile.from_path(p))
         else:
             get_run_logger().warning("no such file or folder: %s", p)
-    return found
+    passed_over = []
+    for s in inbox.skipped:
+        get_run_logger().warning("%s: %s; skipped", safe_name(str(s.path)), s.reason)
+        reason = f"{safe_name(s.path.name)}：{s.reason_zh}，未读取（{safe_name(str(s.path))}）"
+        passed_over.append(FileResult(str(s.path), s.path.name, "failed", reason=reason))
+    return found, passed_over
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -413,8 +420,9 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     warm = threading.Thread(target=_prepare_validation, daemon=True)
     warm.start()
     with clock("discover"):
-        seen = register(cfg.db, run_id, discover(cfg.paths), started, reprocess)
-        results = _record_known(cfg.db, run_id, seen)
+        sources, passed_over = discover(cfg.paths)
+        seen = register(cfg.db, run_id, sources, started, reprocess)
+        results = [*passed_over, *_record_known(cfg.db, run_id, seen)]
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from extract.errors import safe_name
+
 # --------------------------------------------------------------------------------------------
 # dimensions
 # --------------------------------------------------------------------------------------------
@@ -208,8 +210,8 @@ class Finding:
     expected: str | None = None  # the value the rules give, as text
 
     def one_line(self) -> str:
-        """``file, 第 4 页, 项目 X: message`` for logs and alerts."""
-        where = self.file
+        """``file, 第 4 页, 项目 X: message`` for logs and alerts (one line)."""
+        where = safe_name(self.file)
         if self.page is not None:
             where += f", 第 {self.page} 页"
         if self.project_name:
