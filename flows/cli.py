@@ -231,12 +231,17 @@ def ingest(
                    err=True)
         raise typer.Exit(1)
     from flows.ingest import ingest_reports
+    from load import WriterBusy
 
     target = _db(db or settings.db, "ingest", write=True)
-    summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
-                             db=str(target), rules=rules, workers=workers,
-                             alert_urls=[] if no_alerts else None, progress=True,
-                             reprocess=reprocess)
+    try:
+        summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
+                                 db=str(target), rules=rules, workers=workers,
+                                 alert_urls=[] if no_alerts else None, progress=True,
+                                 reprocess=reprocess)
+    except WriterBusy as exc:
+        typer.echo(f"jixiao ingest: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(summary.text())
 
 
@@ -470,7 +475,7 @@ def serve(verbose: bool = typer.Option(False, "--verbose", help="show Prefect's 
 
 
 RUN_STATE_LABELS = {"completed": "完成", "completed_with_problems": "完成·有问题",
-                    "running": "未结束"}
+                    "running": "未结束", "interrupted": "中断（进程被终止）"}
 ALERT_LABELS = {"sent": "已发送", "failed": "未送达", "skipped": "无需发送", "off": "不发送"}
 
 
@@ -509,7 +514,7 @@ def status(
         took = (finished or now) - started
         state = r.get("state") or ("completed" if finished else "running")
         label = RUN_STATE_LABELS.get(state, state)
-        if finished is None:
+        if finished is None and state == "running":
             label += f"（已 {_duration(took)}：运行中或已中断）"
         color = {"completed": "green", "completed_with_problems": "red"}.get(state, "yellow")
         table.add_row(shanghai(started), _duration(took) if finished else "",

@@ -11,6 +11,7 @@ a night that records every good file as failed.
 | ``JIXIAO_ALERT_ON``   | ``always`` (every run: a heartbeat) or ``problems``            | ``always``                  |
 | ``JIXIAO_SCHEDULE``   | cron of the nightly ingest (Asia/Shanghai), or ``every 30s``   | ``0 2 * * *``               |
 | ``JIXIAO_PREFECT_PORT`` | port of the local Prefect server ``jixiao serve`` starts     | ``4200``                    |
+| ``JIXIAO_WRITER_WAIT`` | seconds an ingest waits for another on the same warehouse     | ``3600``                    |
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ DEFAULT_DB = ROOT / "warehouse" / "jixiao.duckdb"
 DEFAULT_INBOX = ROOT / "samples"
 DEFAULT_SCHEDULE = "0 2 * * *"
 DEFAULT_PREFECT_PORT = 4200
+#: how long an ingest waits for another one on the same warehouse to finish (seconds)
+DEFAULT_WRITER_WAIT = 3600.0
 #: when the run's summary is sent: every run (so a missing message means a missing run), or
 #: only runs with new findings or failed files
 ALERT_ON = ("always", "problems")
@@ -61,6 +64,7 @@ class Settings:
     schedule: NightlySchedule
     alert_on: str = DEFAULT_ALERT_ON
     prefect_port: int = DEFAULT_PREFECT_PORT
+    writer_wait: float = DEFAULT_WRITER_WAIT
 
     @classmethod
     def load(cls) -> Settings:
@@ -81,6 +85,7 @@ class Settings:
             alert_on=_choice("JIXIAO_ALERT_ON", get("JIXIAO_ALERT_ON") or DEFAULT_ALERT_ON,
                              ALERT_ON),
             prefect_port=_port(get("JIXIAO_PREFECT_PORT")),
+            writer_wait=_seconds("JIXIAO_WRITER_WAIT", get("JIXIAO_WRITER_WAIT")),
         )
 
 
@@ -101,6 +106,18 @@ def _schedule(text: str) -> NightlySchedule:
         return parse_schedule(text)
     except ScheduleError as exc:
         raise SettingsError(str(exc)) from None
+
+
+def _seconds(key: str, text: str | None) -> float:
+    if text is None:
+        return DEFAULT_WRITER_WAIT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise SettingsError(f"{key}={text!r} is not a number of seconds (0 or more)")
+    return value
 
 
 def _port(text: str | None) -> int:

@@ -46,6 +46,7 @@ from load import (
     SeenKind,
     SourceFile,
     classify,
+    close_interrupted,
     error_code_of,
     finish_run,
     forget_document,
@@ -55,6 +56,7 @@ from load import (
     record_failed,
     start_run,
     writer,
+    writer_lock,
 )
 from transform import Finding, load_overrides, transform_document
 from transform.completeness import missing_findings
@@ -323,6 +325,9 @@ def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datet
     reason outside its bytes (a crash, a bug, a lock) is read again, and so are the files
     ``reprocess`` names (``failed`` / ``quarantined``: after an upgrade of jixiao)."""
     with writer(db) as engine, engine.begin() as conn:
+        for rid in close_interrupted(conn):  # this run holds the writer lock: none is alive
+            get_run_logger().warning("run %s never finished (killed): marked interrupted", rid)
+            _announce(f"上次入库运行 {rid} 未正常结束（进程被终止），已标记为中断")
         start_run(conn, run_id, started_at=started)
         out = []
         for s in sources:
@@ -379,6 +384,7 @@ class RunConfig:
     rules: str
     urls: tuple[str, ...]
     alert_on: str
+    writer_wait: float = 3600.0
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -389,7 +395,7 @@ class RunConfig:
         cfg = cls(paths=tuple(str(p) for p in (paths or settings.inbox)),
                   db=str(db or settings.db), rules=rules or settings.rules,
                   urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
-                  alert_on=alert_on or settings.alert_on)
+                  alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait)
         if cfg.rules not in RULE_SETS:
             raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
         if cfg.alert_on not in ALERT_ON:
@@ -413,6 +419,18 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
     cfg = RunConfig.of(paths, db, rules, alert_urls, alert_on)
     if reprocess is not None and reprocess not in REPROCESS:
         raise SettingsError(f"reprocess {reprocess!r} is not one of {', '.join(REPROCESS)}")
+    # one ingest at a time per warehouse: a second one waits here, before reading any file
+    with writer_lock(cfg.db, wait=cfg.writer_wait, on_wait=_waiting):
+        return _night(cfg, workers, report, progress, reprocess)
+
+
+def _waiting(message: str) -> None:
+    get_run_logger().warning("%s", message)
+    _announce(message)
+
+
+def _night(cfg: RunConfig, workers: int, report: bool, progress: bool, reprocess: str | None):
+    """The run itself, with the warehouse to itself (see :func:`ingest_reports`)."""
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
     # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while

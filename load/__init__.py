@@ -30,13 +30,15 @@ from load.documents import (
 )
 from load.engine import (
     WarehouseError,
+    WriterBusy,
     check_warehouse,
     init_db,
     make_engine,
     reader,
     writer,
+    writer_lock,
 )
-from load.runs import AlertRecord, RunCounts, finish_run, start_run
+from load.runs import AlertRecord, RunCounts, close_interrupted, finish_run, start_run
 
 __all__ = [
     "LOAD_CHECKS",
@@ -50,9 +52,11 @@ __all__ = [
     "SourceFile",
     "Superseded",
     "WarehouseError",
+    "WriterBusy",
     "apply_identity",
     "check_warehouse",
     "classify",
+    "close_interrupted",
     "error_code_of",
     "finish_run",
     "forget_document",
@@ -65,4 +69,5 @@ __all__ = [
     "record_failed",
     "start_run",
     "writer",
+    "writer_lock",
 ]

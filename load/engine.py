@@ -10,7 +10,8 @@ readers (``jixiao sql``, exports, tests of queries), which also cannot touch any
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +29,46 @@ READER_CONFIG = {
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
+
+
+class WriterBusy(RuntimeError):
+    """Another ingest kept the warehouse longer than this one would wait."""
+
+
+@contextmanager
+def writer_lock(path: str | Path, *, wait: float = 3600.0,
+                on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One ingest at a time per warehouse: an exclusive ``flock`` on ``<warehouse>.ingest-lock``
+    held for the whole run. A second ingest waits for it (``on_wait`` is told at once and then
+    every minute) up to ``wait`` seconds, then raises :class:`WriterBusy`. The kernel releases
+    the lock when its holder ends, however it ends (``kill -9`` included): no stale lock."""
+    import fcntl
+
+    lock = Path(f"{path}.ingest-lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as fh:
+        start = time.monotonic()
+        told = None
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - start
+                if waited >= wait:
+                    raise WriterBusy(
+                        f"warehouse {path}: another ingest has held it for more than "
+                        f"{wait:.0f} s; this run stopped before reading any file (run it "
+                        "again later, or look at `jixiao status`)") from None
+                if on_wait is not None and (told is None or waited - told >= 60):
+                    told = waited
+                    on_wait(f"warehouse {path}: another ingest is running; waiting "
+                            f"(at most {wait:.0f} s)")
+                time.sleep(min(0.5, max(wait - waited, 0.01)))
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class WarehouseError(ValueError):

@@ -62,6 +62,17 @@ def start_run(conn: Connection, run_id: str, *, started_at: datetime | None = No
                                                started_at=started_at or datetime.now(UTC)))
 
 
+def close_interrupted(conn: Connection) -> list[str]:
+    """Runs recorded as started but never finished, marked ``interrupted``; their ids. Call it
+    only while holding the writer lock (no other run is alive then)."""
+    ids = [r for (r,) in conn.execute(select(ingest_run.c.run_id).where(
+        ingest_run.c.finished_at.is_(None) & (ingest_run.c.state != "interrupted")))]
+    if ids:
+        conn.execute(update(ingest_run).where(ingest_run.c.run_id.in_(ids))
+                     .values(state="interrupted"))
+    return ids
+
+
 def finish_run(conn: Connection, run_id: str, counts: RunCounts, *,
                alert: AlertRecord | None = None, finished_at: datetime | None = None) -> None:
     """Store the run's counts, state, alert and end time (the run is recorded if it was not)."""

@@ -68,10 +68,11 @@ SEVERITIES = ("error", "warning")
 FUNDING_SOURCES = ("total", "appropriation", "carryover", "other")
 #: fact_project_evaluation.dq_status values (facts are loaded only from trusted structure)
 DQ_STATUSES = ("ok", "warning")
-#: ingest_run.state values: running (or crashed: no finished_at), completed (every file loaded
+#: ingest_run.state values: running, interrupted (killed: found unfinished by a later run),
+#: completed (every file loaded
 #: or already known), completed_with_problems (a file failed or was quarantined, or a report
 #: could not be read)
-RUN_STATES = ("running", "completed", "completed_with_problems")
+RUN_STATES = ("running", "completed", "completed_with_problems", "interrupted")
 #: ingest_run.alert_status values: sent (every URL took it), failed (some URL did not),
 #: skipped (JIXIAO_ALERT_ON=problems and a clean run), off (no alert URL, or --no-alerts)
 ALERT_STATUSES = ("sent", "failed", "skipped", "off")
@@ -378,7 +379,7 @@ ingest_run = Table(
     _col("finished_at", TIMESTAMP, "结束时间 when the run finished (null: running or crashed)"),
     *(_col(name, Integer, comment + " (count)", nullable=False, server_default=text("0"))
       for name, comment in _COUNTS),
-    _col("state", String, "运行状态 running (no finished_at: still running, or killed), "
+    _col("state", String, "运行状态 running, interrupted (killed, found by a later run), "
          "completed, completed_with_problems (files failed or quarantined, reports not read)",
          server_default=text("'running'")),
     _col("alert_status", String, "告警状态 sent, failed (not delivered), skipped (clean run, "

@@ -159,3 +159,52 @@ def test_reprocess_reads_quarantined_files_again(prefect_harness, tmp_path):
     assert all(v.startswith("jixiao ") for _, _, v in rows)
     assert issues == len([f for r in first.files if r.file_name == "missing-grade.pdf"
                           for f in r.findings])  # the findings of the new read, once
+
+
+def test_a_second_ingest_waits_for_the_first(prefect_harness, inbox, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from load import WriterBusy, writer_lock
+
+    db = tmp_path / "w.duckdb"
+    held, release = threading.Event(), threading.Event()
+
+    def other_night():
+        with writer_lock(db):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other_night)
+    t.start()
+    held.wait(5)
+    monkeypatch.setenv("JIXIAO_WRITER_WAIT", "0.5")
+    with pytest.raises(WriterBusy, match="another ingest has held it"):
+        ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                              workers=1)
+    assert not db.exists()  # stopped before reading any file
+    monkeypatch.setenv("JIXIAO_WRITER_WAIT", "60")
+    threading.Timer(2.0, release.set).start()
+    t0 = time.monotonic()
+    out = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                                workers=1)
+    t.join()
+    assert time.monotonic() - t0 >= 1.5 and out.counts.loaded == 3  # waited, then ran
+
+
+def test_a_killed_run_is_closed_as_interrupted_by_the_next(prefect_harness, inbox, tmp_path):
+    from datetime import UTC, datetime
+
+    from load import start_run, writer
+
+    db = tmp_path / "w.duckdb"
+    with writer(db) as engine, engine.begin() as conn:
+        start_run(conn, "killed-run", started_at=datetime(2026, 11, 29, 18, 0, tzinfo=UTC))
+    ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                          workers=1)
+    with reader(db) as engine, engine.connect() as conn:
+        from sqlalchemy import text
+
+        states = dict(conn.execute(text("SELECT run_id, state FROM ingest_run")).all())
+    assert states.pop("killed-run") == "interrupted"
+    assert list(states.values()) == ["completed"]
