@@ -325,7 +325,7 @@ def _query(db: Path, query: str, params: dict | None = None, command: str = "sql
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-    from load import reader
+    from load import is_lock_conflict, read
 
     if not db.exists():
         typer.echo(f"jixiao {command}: no warehouse at {db} (run `jixiao ingest` first)",
@@ -342,18 +342,23 @@ def _query(db: Path, query: str, params: dict | None = None, command: str = "sql
         if count != 1:
             typer.echo(f"jixiao {command}: give one statement at a time ({count} given)", err=True)
             raise typer.Exit(1)
+    def run(conn) -> tuple[list[str], list[tuple]]:
+        result = (conn.exec_driver_sql(query) if params is None
+                  else conn.execute(text(query), params))
+        if not result.returns_rows:
+            return [], []
+        return list(result.keys()), [tuple(r) for r in result]
+
     try:
-        with reader(db) as engine, engine.connect() as conn:
-            result = (conn.exec_driver_sql(query) if params is None
-                      else conn.execute(text(query), params))
-            if not result.returns_rows:
-                return [], []
-            return list(result.keys()), [tuple(r) for r in result]
+        return read(db, run)
     except (DBAPIError, SQLAlchemyError) as exc:
         orig = getattr(exc, "orig", exc)
         msg = str(orig).strip().splitlines()[0]
         low = msg.lower()
-        if "read-only" in low or "read only" in low:
+        if is_lock_conflict(exc):
+            msg = ("an ingest has been writing the warehouse for the last 30 s; try again when "
+                   "it has finished (`jixiao status`)")
+        elif "read-only" in low or "read only" in low:
             msg = f"the warehouse is opened read-only; writing is not allowed here ({msg})"
         elif "disabled by configuration" in low or "configuration has been locked" in low:
             msg = ("queries may read the warehouse only: no other file, no extension, no "

@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.exc import DBAPIError
 
 from warehouse.schema import create_schema
 
@@ -29,6 +31,11 @@ READER_CONFIG = {
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
+
+
+#: how long a reader tries again while an ingest holds the file (seconds)
+READER_WAIT = 30.0
+T = TypeVar("T")
 
 
 class WriterBusy(RuntimeError):
@@ -144,3 +151,24 @@ def reader(path: str | Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """DuckDB's refusal while another process holds the file to write."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def read(path: str | Path, fn: Callable[[Connection], T], *, wait: float = READER_WAIT) -> T:
+    """``fn(connection)`` on the warehouse opened read-only. An ingest takes the file to write
+    one document at a time (about 0.3 s each) and lets go between two: a reader refused
+    meanwhile tries again every 0.2 s for up to ``wait`` seconds before the refusal stands."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with reader(path) as engine, engine.connect() as conn:
+                return fn(conn)
+        except DBAPIError as exc:
+            if not is_lock_conflict(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)

@@ -55,3 +55,24 @@ def test_a_bad_setting(run, tmp_path, key, value, says):
 def test_reprocess_takes_a_status(run, tmp_path):
     _one_line(run("ingest", str(SAMPLES), "--db", str(tmp_path / "w.duckdb"),
                   "--reprocess", "everything"), "--reprocess is failed or quarantined")
+
+
+def test_a_reader_waits_while_an_ingest_writes_a_document(run, tmp_path):
+    import subprocess
+    import sys
+
+    from load import writer
+
+    db = tmp_path / "w.duckdb"
+    with writer(db):
+        pass  # the schema
+    # another process holds the file to write for 1.5 s, as an ingest does for one document
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(1.5)", str(db)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    r = run("sql", "--db", str(db), "--format", "csv", "SELECT count(*) AS n FROM ingest_run")
+    holder.wait(10)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == ["n", "0"]
