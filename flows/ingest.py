@@ -15,6 +15,7 @@ retries and automations on failure stay meaningful), a clean run in ``Completed`
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -206,13 +207,18 @@ def extract_files(sources: Sequence[SourceFile], workers: int) -> list[Extracted
 def _extract_in_pool(sources: Sequence[SourceFile], workers: int) -> list[Extracted]:
     """Extract in worker processes. A worker that dies (memory, a crash in a C library) breaks
     the pool and every unfinished file with it: those are tried again in a pool of one, where
-    files run in order, so the first unfinished one is the file that crashed."""
+    files run in order, so the first unfinished one is the file that crashed.
+
+    Workers start from a fork server, not by forking this process: the run has threads (the
+    Great Expectations warm-up, Prefect's), and a child forked while one of them holds a lock
+    waits for it forever (seen: an ingest of the samples hung with one worker on a futex)."""
     done: dict[str, Extracted] = {}
     pending = list(sources)
     size = workers
+    context = multiprocessing.get_context("forkserver")
     while pending:
         broken = False
-        with ProcessPoolExecutor(max_workers=size) as pool:
+        with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
             futures = [(src, pool.submit(_extract_one, src)) for src in pending]
             for src, fut in futures:
                 try:
