@@ -24,10 +24,14 @@ from extract.grid import (
     printed_lines,
     split_at_strings,
     split_cell,
+    split_line,
 )
 from extract.records import RawFundingRow, RawIndicator, RawReport
 
 _NULL = H.NULL_CELLS
+#: the space between two cells' texts on a line outside the rulings (× the text size): their
+#: padding, narrower than the clear gap that parts cells inside a table
+CELL_PADDING_EM = 0.4
 #: a page number printed below a table (第 3 页, 3/12, - 3 -): never table text
 PAGE_NUMBER = re.compile(r"^(第?\d+页?(/共?\d+页?)?|-\d+-|\d+/\d+|共\d+页第\d+页)$")
 FAMILY_DESCRIPTION = {name: description for name, _, description in H.FAMILIES}
@@ -165,18 +169,6 @@ def _goal_label_piece(text: str) -> bool:
     return bool(n) and any(n in label for label in _GOAL_LABELS)
 
 
-def _gap_groups(chars: list, gap: float = 0.4) -> list[list]:
-    """Characters of one printed line cut where the space between two exceeds ``gap`` × their
-    size (the padding between two cells)."""
-    groups: list[list] = []
-    for c in sorted(chars, key=lambda c: c.x0):
-        if groups and c.x0 - groups[-1][-1].x1 <= gap * max(c.size, 1.0):
-            groups[-1].append(c)
-        else:
-            groups.append([c])
-    return groups
-
-
 def _wrapped_label(cells: list[Cell], left: float, is_label) -> list[Cell]:
     """Cells left of a header row's first column whose text, read line by line, is one label
     (``项目资金(万`` / ``元)``: a label wrapped past its cell, cut at the column's edge)."""
@@ -291,8 +283,9 @@ class FormReader:
             # the line's pieces (cut at the padding between cells) go under the goal columns
             # whole: one line is too little data to move the cuts between the columns by
             bottom = max(c.bottom for c in line.chars)
+            pieces = split_line(sorted(line.chars, key=lambda c: c.x0), gap_em=CELL_PADDING_EM)
             row = Row(line.page, line.top, bottom,
-                      [cell_of(g, line.top, bottom) for g in _gap_groups(line.chars)])
+                      [cell_of(p, line.top, bottom) for p in pieces])
             self._goal_row(row)
             return
         self.feed_text(line.page, line.text)

@@ -313,6 +313,13 @@ def visible_edges(edges: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dic
     return hs, vs
 
 
+def _drawn_here(x0: float, x1: float, y: float) -> dict[str, Any]:
+    """A horizontal ruling the page does not print but its structure implies (``synthetic``)."""
+    return {"object_type": "line", "orientation": "h", "x0": x0, "x1": x1, "top": y,
+            "bottom": y, "y0": 0.0, "y1": 0.0, "width": x1 - x0, "height": 0.0, "stroke": True,
+            "synthetic": True}
+
+
 def _shade_boxes(shade_vs: list[dict]) -> list[tuple[float, float, float, float]]:
     """The shaded rectangles (x0, top, x1, bottom), from their vertical edges: the two edges of
     one rectangle share its top and bottom (neighbours in a row share an edge)."""
@@ -344,9 +351,7 @@ def shade_rules(shade_vs: list[dict]) -> list[dict]:
         pos = left
         for x0, x1 in [*holes, (right, right)]:
             if x0 - pos >= MIN_RULING:
-                out.append({"object_type": "line", "orientation": "h", "x0": pos, "x1": x0,
-                            "top": y, "bottom": y, "width": x0 - pos, "height": 0.0,
-                            "stroke": True, "synthetic": True})
+                out.append(_drawn_here(pos, x0, y))
             pos = max(pos, x1)
     return out
 
@@ -435,9 +440,7 @@ def close_open_ends(hs: list[dict], vs: list[dict], tol: float = 1.5) -> list[di
             if any(abs(h["top"] - y) <= tol and h["x1"] > x0 and h["x0"] < x1 for h in near):
                 continue
             yy = min(v[key] for v in group) if key == "top" else max(v[key] for v in group)
-            out.append({"object_type": "line", "orientation": "h", "x0": x0, "x1": x1,
-                        "top": yy, "bottom": yy, "y0": 0.0, "y1": 0.0, "width": x1 - x0,
-                        "height": 0.0, "stroke": True, "synthetic": True})
+            out.append(_drawn_here(x0, x1, yy))
     return out
 
 
@@ -554,19 +557,20 @@ def _covered(segs: list[tuple[float, float]], x0: float, x1: float) -> bool:
     return cover >= 0.5 * width
 
 
-def _split_line(line: list[Char], stops: list[float]) -> list[list[Char]]:
-    """One printed line of a band (left to right) → pieces separated by clear gaps, or by a
-    smaller gap where a ruling ends (``stops``: the line ends next to a merged cell mark a column
-    edge)."""
+def split_line(line: list[Char], stops: Sequence[float] = (), *,
+               gap_em: float = CELL_GAP_EM) -> list[list[Char]]:
+    """One printed line (left to right) → pieces separated by clear gaps (over ``gap_em`` × the
+    size), or by a smaller gap where a ruling ends (``stops``: the line ends next to a merged
+    cell mark a column edge)."""
     pieces = [[line[0]]]
     for a, b in pairwise(line):
         gap = b.x0 - a.x1
         size = max(a.size, b.size)
         at_stop = False
-        if gap >= MIN_CELL_GAP_EM * size:
+        if stops and gap >= MIN_CELL_GAP_EM * size:
             i = bisect.bisect_left(stops, a.x1 - 1.0)
             at_stop = i < len(stops) and stops[i] <= b.x0 + 1.0
-        if gap > CELL_GAP_EM * size or at_stop:
+        if gap > gap_em * size or at_stop:
             pieces.append([b])
         else:
             pieces[-1].append(b)
@@ -589,8 +593,7 @@ def _close_below(hs: list[dict], chars: list[Char]) -> list[dict]:
         end = max(c.bottom for c in line)
     if end is None:
         return hs
-    return [*hs, {**hs[-1], "top": end + 1.0, "bottom": end + 1.0, "x0": left, "x1": right,
-                  "width": right - left}]
+    return [*hs, _drawn_here(left, right, end + 1.0)]
 
 
 def _widen(hs: list[dict], chars: list[Char]) -> list[dict]:
@@ -643,7 +646,7 @@ def hline_grids(page: int, hs: list[dict], chars: list[Char]) -> tuple[list[Grid
         chunks: list[list[Char]] = []
         spans: list[list[float]] = []
         for ln in printed_lines(bc):
-            for piece in _split_line(ln, stops):
+            for piece in split_line(ln, stops):
                 a, b = piece[0].x0, piece[-1].x1
                 hit = [k for k, (s0, s1) in enumerate(spans) if a < s1 - 0.5 and b > s0 + 0.5]
                 if hit:
