@@ -497,7 +497,7 @@ def status(
     from rich.markup import escape
     from rich.table import Table
 
-    from flows.schedule import shanghai
+    from flows.schedule import as_utc, shanghai
 
     settings = _settings("status")
     path = Path(db) if db else settings.db
@@ -515,7 +515,7 @@ def status(
         table.add_column(col)
     now = datetime.now(UTC)
     for r in runs:
-        started, finished = _aware(r["started_at"]), _aware(r["finished_at"])
+        started, finished = as_utc(r["started_at"]), as_utc(r["finished_at"])
         took = (finished or now) - started
         state = r.get("state") or ("completed" if finished else "running")
         label = RUN_STATE_LABELS.get(state, state)
@@ -532,21 +532,13 @@ def status(
         console.print(table)
     for r in runs:
         if r.get("alert_status") == "failed":
-            console.print(f"[red]告警未送达[/] {shanghai(_aware(r['started_at']))} 运行 "
+            console.print(f"[red]告警未送达[/] {shanghai(r['started_at'])} 运行 "
                           f"{str(r['run_id'])[:8]}：{escape(r.get('alert_detail') or '')}",
                           highlight=False)
     schedule = settings.schedule
     console.print(f"下次计划运行 next scheduled run: "
                   f"{', '.join(f'{t:%Y-%m-%d %H:%M:%S}' for t in schedule.next_runs(1))}"
                   f"（北京时间，{schedule.describe()}；由 `jixiao serve` 执行）", highlight=False)
-
-
-def _aware(dt):
-    from datetime import UTC
-
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 def _duration(delta) -> str:

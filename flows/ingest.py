@@ -498,8 +498,12 @@ def _record_known(db: str, run_id: str, seen) -> list[FileResult]:
         elif k.kind == SeenKind.DUPLICATE:
             record_file(db, run_id, s, duplicate_of=k.document_id)
             results.append(FileResult(s.path, s.file_name, "duplicate",
-                                      reason=f"与已收文件 {k.document_id[:12]} 内容相同（重复报送）"))
+                                      reason=_duplicate_reason(k.document_id)))
     return results
+
+
+def _duplicate_reason(original: str) -> str:
+    return f"与已收文件 {original[:12]} 内容相同（重复报送）"
 
 
 def _load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[str, Extracted],
@@ -627,7 +631,7 @@ def _load(db: str, run_id: str, item: Extracted, tdoc, findings: Sequence[Findin
             f for f in res.findings if f.check_code == "version_not_applied"]
         reason = "；".join(f.one_line() for f in errors[:3])
     elif res.status == "duplicate":
-        reason = f"与已收文件 {res.document_id[:12]} 内容相同（重复报送）"
+        reason = _duplicate_reason(res.document_id)
     return FileResult(src.path, src.file_name, res.status, reason=reason,
                       reports=res.reports_loaded, indicators=res.indicators_loaded,
                       findings=res.findings, superseded_documents=res.superseded_documents,

@@ -112,10 +112,15 @@ def parse_schedule(text: str) -> NightlySchedule:
     return NightlySchedule(" ".join(fields), cron=" ".join(fields))
 
 
+def as_utc(dt: datetime | None) -> datetime | None:
+    """A time as stored (DuckDB gives naive UTC back) made aware."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
 def shanghai(dt: datetime | None) -> str:
     """``2026-12-01 02:00:00`` in Asia/Shanghai (naive datetimes are taken as UTC)."""
     if dt is None:
         return ""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return as_utc(dt).astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
