@@ -34,7 +34,7 @@ table{border-collapse:collapse;margin:8px 0;width:100%}
 th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#eef2f7}td.num{text-align:right;white-space:nowrap}
 td.nowrap{white-space:nowrap}td.name{min-width:13em}
-.error{color:#b00020;font-weight:bold}.warning{color:#8a5a00}
+.error{color:#b00020;font-weight:bold;white-space:nowrap}.warning{color:#8a5a00;white-space:nowrap}
 .state-completed{color:#1b7f3b}.state-completed_with_problems{color:#b00020}
 .muted{color:#666}
 """
