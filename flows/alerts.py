@@ -72,13 +72,14 @@ class AlertSummary:
     top_severities: tuple[str, ...] = field(default=())  # severity of each top finding
     report: str | None = None  # the run's quality report (HTML file)
     reports_missing: int = 0  # reports the pages start but the reader could not read
+    resent: bool = False  # the alert of a run killed before it went out, sent by the next run
 
     # ----------------------------------------------------------------------------------------
     @classmethod
     def from_run(cls, run_id: str, files: Iterable[FileOutcome],
                  findings: Iterable[Finding], *, started_at: datetime | None = None,
                  finished_at: datetime | None = None, report: str | None = None,
-                 top: int = TOP_FINDINGS) -> AlertSummary:
+                 top: int = TOP_FINDINGS, resent: bool = False) -> AlertSummary:
         """A summary of a run from its files and its NEW findings (those of this run)."""
         files = tuple(files)
         findings = tuple(findings)
@@ -97,6 +98,7 @@ class AlertSummary:
             finished_at=finished_at,
             report=report,
             reports_missing=sum(1 for f in findings if f.check_code == "report_missing"),
+            resent=resent,
         )
 
     # ----------------------------------------------------------------------------------------
@@ -133,6 +135,8 @@ class AlertSummary:
         if not parts:
             parts.append("无新问题")
         parts.append(f"载入文件 {self.status_counts.get('loaded', 0)} 个")
+        if self.resent:
+            parts.append("运行曾中断，本告警由下次运行补发")
         return f"jixiao 入库 {self.run_id}：{'，'.join(parts)}"
 
     def summary_markdown(self) -> str:

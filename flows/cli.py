@@ -7,6 +7,7 @@ them, so ``jixiao extract`` starts fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -231,18 +232,52 @@ def ingest(
                    err=True)
         raise typer.Exit(1)
     from flows.ingest import ingest_reports
+    from flows.prefect_server import PrefectServerError, run_api
     from load import WriterBusy
 
     target = _db(db or settings.db, "ingest", write=True)
+    _stop_on_sigterm()
     try:
-        summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
-                                 db=str(target), rules=rules, workers=workers,
-                                 alert_urls=[] if no_alerts else None, progress=True,
-                                 reprocess=reprocess)
-    except WriterBusy as exc:
+        with run_api():
+            summary = ingest_reports(paths=[str(p) for p in paths] if paths else None,
+                                     db=str(target), rules=rules, workers=workers,
+                                     alert_urls=[] if no_alerts else None, progress=True,
+                                     reprocess=reprocess)
+    except (WriterBusy, PrefectServerError) as exc:
         typer.echo(f"jixiao ingest: {exc}", err=True)
         raise typer.Exit(1) from None
+    except BaseException as exc:
+        if not _is_termination(exc):
+            raise
+        # the workers and the Prefect server were stopped on the way out; leave at once
+        # (Prefect's exit handlers would wait for a server that is gone)
+        sys.stderr.write("jixiao ingest: stopped by SIGTERM 已终止; the next run marks this "
+                         "run interrupted and goes on from what was loaded\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(143)
     typer.echo(summary.text())
+
+
+class _Terminated(BaseException):
+    """SIGTERM: unwinds the run like Ctrl-C, so workers and the Prefect server are stopped and
+    the warehouse lock released on the way out (inside a flow run, Prefect's own handler
+    raises its ``TerminationSignal`` instead)."""
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+
+    def stop(signum, frame):
+        raise _Terminated()
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _is_termination(exc: BaseException) -> bool:
+    from prefect.exceptions import TerminationSignal
+
+    return isinstance(exc, _Terminated | TerminationSignal)
 
 
 @app.command()

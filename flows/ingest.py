@@ -15,14 +15,11 @@ retries and automations on failure stay meaningful), a clean run in ``Completed`
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,35 +27,47 @@ from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+# sqlalchemy.orm is imported before the GX warm-up thread imports it too: two threads
+# importing it at once saw it half-initialized ("partially initialized module")
+import sqlalchemy.orm  # noqa: F401
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from extract import ExtractError, RawDocument, extract_file
+from extract import RawDocument
 from extract.errors import FILE_ERROR_CODES, safe_name
 from flows import quality_report
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
 from flows.config import Settings, SettingsError
+from flows.extraction import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_SECONDS,
+    Extracted,
+    extract_all,
+    extract_one,
+)
 from flows.inbox import scan
 from flows.schedule import TZ, NightlySchedule
 from load import (
     AlertRecord,
     LoadResult,
     RunCounts,
+    RunRecord,
     SeenKind,
     SourceFile,
     classify,
     close_interrupted,
-    error_code_of,
     finish_run,
     forget_document,
     known_projects,
     load_document,
+    record_alert,
     record_duplicate,
     record_failed,
     start_run,
     writer,
     writer_lock,
 )
+from load.snapshot import publish, working_copy
 from transform import Finding, load_overrides, transform_document
 from transform.completeness import missing_findings
 from transform.identity import observations, resolve_identity
@@ -67,17 +76,6 @@ from transform.identity import observations, resolve_identity
 STAGES = ("discover", "extract", "transform", "validate", "load", "report", "alert")
 #: the Prefect state name of a run in which files failed or were quarantined
 PROBLEM_STATE = "CompletedWithProblems"
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """One file after extraction: a document, or why it could not be read."""
-
-    src: SourceFile
-    doc: RawDocument | None = None
-    error_code: str | None = None
-    reason: str | None = None
-    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,16 +139,8 @@ class IngestSummary:
 # ------------------------------------------------------------------------------ library calls
 
 
-def _extract_one(src: SourceFile) -> Extracted:
-    """Extract one file (in a worker process); a file that cannot be read is a value, not a raise."""
-    try:
-        return Extracted(src, doc=extract_file(src.path))
-    except ExtractError as exc:
-        return Extracted(src, error_code=exc.code, reason=exc.zh(), page=exc.page)
-    except Exception as exc:  # a bug or a file no rule foresaw: recorded, never fatal
-        return Extracted(src, error_code=error_code_of(exc),
-                         reason=f"{src.file_name}：读取时发生意外错误（{type(exc).__name__}: "
-                                f"{exc}），文件未载入；请附上文件报告此问题")
+#: the function each extraction worker runs (a module attribute, so a test can swap it)
+_extract_one = extract_one
 
 
 def _prepare_validation() -> None:
@@ -197,49 +187,12 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_files(sources: Sequence[SourceFile], workers: int) -> list[Extracted]:
-    """Extract new files, spread over worker processes (extraction is CPU-bound)."""
-    if workers <= 1 or len(sources) <= 1:
-        return [_extract_one(s) for s in sources]
-    return _extract_in_pool(sources, workers)
-
-
-def _extract_in_pool(sources: Sequence[SourceFile], workers: int) -> list[Extracted]:
-    """Extract in worker processes. A worker that dies (memory, a crash in a C library) breaks
-    the pool and every unfinished file with it: those are tried again in a pool of one, where
-    files run in order, so the first unfinished one is the file that crashed.
-
-    Workers start from a fork server, not by forking this process: the run has threads (the
-    Great Expectations warm-up, Prefect's), and a child forked while one of them holds a lock
-    waits for it forever (seen: an ingest of the samples hung with one worker on a futex)."""
-    done: dict[str, Extracted] = {}
-    pending = list(sources)
-    size = workers
-    context = multiprocessing.get_context("forkserver")
-    while pending:
-        broken = False
-        with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
-            futures = [(src, pool.submit(_extract_one, src)) for src in pending]
-            for src, fut in futures:
-                try:
-                    done[src.sha256] = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                except Exception as exc:
-                    done[src.sha256] = _crashed(src, exc)
-        pending = [src for src in pending if src.sha256 not in done]
-        if broken and size == 1 and pending:
-            culprit = pending.pop(0)
-            done[culprit.sha256] = _crashed(culprit, "the worker process died")
-        size = 1 if broken else size
-    return [done[src.sha256] for src in sources]
-
-
-def _crashed(src: SourceFile, cause: object) -> Extracted:
-    what = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else cause
-    return Extracted(src, error_code="extract_crashed",
-                     reason=f"{src.file_name}：读取文件时程序崩溃（{what}），文件未载入；"
-                            "请检查文件，或附上文件报告此问题")
+def extract_files(sources: Sequence[SourceFile], workers: int, seconds: float | None,
+                  memory_mb: int | None) -> list[Extracted]:
+    """Extract new files in worker processes (extraction is CPU-bound), each file under the
+    time and memory limits; a file that ends or kills its worker is recorded, not retried."""
+    return extract_all(sources, workers=workers, seconds=seconds, memory_mb=memory_mb,
+                       fn=_extract_one)
 
 
 @task(name="record-file", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
@@ -322,18 +275,28 @@ def finish(db: str, run_id: str, counts: RunCounts, alert_record: AlertRecord) -
         finish_run(conn, run_id, counts, alert=alert_record)
 
 
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_warehouse(work: str, db: str) -> None:
+    """Publish the working copy as the warehouse readers open (an atomic rename)."""
+    publish(work, db)
+
+
 @task(name="start-run", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
       cache_policy=NO_CACHE)
 def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datetime,
-             reprocess: str | None = None) -> list[tuple[SourceFile, object]]:
-    """Create the schema (once a run), record the run's start, and classify every file as new,
-    seen (skip) or a duplicate of a known document. A file seen before that failed for a
-    reason outside its bytes (a crash, a bug, a lock) is read again, and so are the files
-    ``reprocess`` names (``failed`` / ``quarantined``: after an upgrade of jixiao)."""
+             reprocess: str | None = None
+             ) -> tuple[list[tuple[SourceFile, object]], list[RunRecord]]:
+    """Create the schema (once a run), close the runs that were killed (``interrupted``),
+    record the run's start, and classify every file as new, seen (skip) or a duplicate of a
+    known document. A file seen before that failed for a reason outside its bytes (a crash, a
+    bug, a lock, a limit) is read again, and so are the files ``reprocess`` names (after an
+    upgrade of jixiao). Returns the classification and the records of the killed runs."""
     with writer(db) as engine, engine.begin() as conn:
-        for rid in close_interrupted(conn):  # this run holds the writer lock: none is alive
-            get_run_logger().warning("run %s never finished (killed): marked interrupted", rid)
-            _announce(f"上次入库运行 {rid} 未正常结束（进程被终止），已标记为中断")
+        killed = close_interrupted(conn)  # this run holds the writer lock: none is alive
+        for rec in killed:
+            get_run_logger().warning("run %s never finished (killed): marked interrupted",
+                                     rec.run_id)
+            _announce(f"上次入库运行 {rec.run_id} 未正常结束（进程被终止），已标记为中断")
         start_run(conn, run_id, started_at=started)
         out = []
         for s in sources:
@@ -342,7 +305,22 @@ def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datet
                     and forget_document(conn, seen.document_id)):
                 seen = classify(conn, s)
             out.append((s, seen))
-        return out
+        return out, killed
+
+
+@task(name="recover", cache_policy=NO_CACHE)
+def recover(cfg: RunConfig, work: str, killed: Sequence[RunRecord]) -> None:
+    """For each killed run: its quality report written again from what it recorded, and its
+    alert sent if it never went out (marked 补发, resent)."""
+    for rec in killed:
+        results = [FileResult(f.document_id, f.file_name, f.status, reason=f.reason,
+                              findings=tuple(x for x in rec.findings
+                                             if x.document_id == f.document_id))
+                   for f in rec.files]
+        path = _write_report(cfg.db, rec.run_id, "interrupted", rec.counts, results,
+                             rec.started_at) if cfg.report else None
+        if rec.alert_status is None:
+            _alert(cfg, work, rec.run_id, results, rec.started_at, path, resent=True)
 
 
 #: values of ``--reprocess``: the statuses whose files are read again
@@ -359,8 +337,13 @@ def _read_again(seen, reprocess: str | None) -> bool:
 def write_report(db: str, run_id: str, counts: RunCounts, results: Sequence[FileResult],
                  started: datetime) -> str:
     """The run's data-quality report (HTML, Chinese, no external asset) beside the warehouse."""
+    return _write_report(db, run_id, counts.state, counts, results, started)
+
+
+def _write_report(db: str, run_id: str, state: str, counts: RunCounts,
+                  results: Sequence[FileResult], started: datetime) -> str:
     html = quality_report.render(
-        run_id, counts.state, _count_labels(counts),
+        run_id, state, _count_labels(counts),
         [quality_report.FileLine(r.file_name, r.status, r.unit, r.reason)
          for r in results if r.status != "seen"],
         [f for r in results for f in r.findings],
@@ -391,6 +374,9 @@ class RunConfig:
     urls: tuple[str, ...]
     alert_on: str
     writer_wait: float = 3600.0
+    limit_seconds: float | None = DEFAULT_SECONDS
+    report: bool = True
+    limit_memory_mb: int | None = DEFAULT_MEMORY_MB
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -427,7 +413,8 @@ def ingest_reports(paths: list[str] | None = None, db: str | None = None,
         raise SettingsError(f"reprocess {reprocess!r} is not one of {', '.join(REPROCESS)}")
     # one ingest at a time per warehouse: a second one waits here, before reading any file
     with writer_lock(cfg.db, wait=cfg.writer_wait, on_wait=_waiting):
-        return _night(cfg, workers, report, progress, reprocess)
+        return _night(replace(cfg, report=report), str(working_copy(cfg.db)), workers, progress,
+                      reprocess)
 
 
 def _waiting(message: str) -> None:
@@ -435,8 +422,9 @@ def _waiting(message: str) -> None:
     _announce(message)
 
 
-def _night(cfg: RunConfig, workers: int, report: bool, progress: bool, reprocess: str | None):
-    """The run itself, with the warehouse to itself (see :func:`ingest_reports`)."""
+def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: str | None):
+    """The run itself, with the working copy ``work`` to itself (see :func:`ingest_reports`):
+    it publishes the warehouse once the run is on record, and again at the end."""
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
     # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
@@ -445,29 +433,34 @@ def _night(cfg: RunConfig, workers: int, report: bool, progress: bool, reprocess
     warm.start()
     with clock("discover"):
         sources, passed_over = discover(cfg.paths)
-        seen = register(cfg.db, run_id, sources, started, reprocess)
-        results = [*passed_over, *_record_known(cfg.db, run_id, seen)]
+        seen, killed = register(work, run_id, sources, started, reprocess)
+        results = [*passed_over, *_record_known(work, run_id, seen)]
+        if killed:
+            recover(cfg, work, killed)
+        publish_warehouse(work, cfg.db)  # readers see the run as running
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):
-        extracted = {e.src.sha256: e for e in extract_files(unique, workers)}
+        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limit_seconds, cfg.limit_memory_mb)}
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):
         tdocs, broken, identity = transform_all(
-            cfg.db, [e.doc for e in extracted.values() if e.doc is not None], cfg.rules)
+            work, [e.doc for e in extracted.values() if e.doc is not None], cfg.rules)
     with clock("validate"):
         checks = validate_all(list(tdocs.values()))
     with clock("load"):
-        results += _load_all(cfg.db, run_id, new, extracted, tdocs, broken, checks, identity,
+        results += _load_all(work, run_id, new, extracted, tdocs, broken, checks, identity,
                              _Progress(progress))
     counts = _counts(results)
     with clock("report"):
-        report_path = write_report(cfg.db, run_id, counts, results, started) if report else None
+        report_path = (write_report(cfg.db, run_id, counts, results, started) if cfg.report
+                       else None)
     with clock("alert"):
-        sent, alert_record = _alert(cfg, run_id, results, started, report_path)
+        sent, alert_record = _alert(cfg, work, run_id, results, started, report_path)
     counts = replace(counts, alerts_sent=sent.sent if sent else 0)
-    finish(cfg.db, run_id, counts, alert_record)
+    finish(work, run_id, counts, alert_record)
+    publish_warehouse(work, cfg.db)
     out = IngestSummary(run_id, cfg.db, counts, tuple(results), sent, clock.seconds(),
                         alert_record, report_path)
     get_run_logger().info("ingest summary\n%s", out.text())
@@ -535,24 +528,39 @@ def _load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[s
     return results
 
 
-def _alert(cfg: RunConfig, run_id: str, results: Sequence[FileResult], started: datetime,
-           report_path: str | None) -> tuple[AlertResult | None, AlertRecord]:
+def _alert(cfg: RunConfig, work: str, run_id: str, results: Sequence[FileResult],
+           started: datetime, report_path: str | None, *, resent: bool = False,
+           ) -> tuple[AlertResult | None, AlertRecord]:
     """The run's summary as a Prefect artifact and, per ``alert_on``, to every alert URL; what
-    became of the alert, for ``ingest_run``."""
+    became of the alert, recorded in ``ingest_run`` at once. ``resent``: the alert of a run
+    that was killed before it went out."""
     outcomes = [FileOutcome(r.file_name, r.status, r.reason, len(r.findings), r.unit)
                 for r in results if r.status != "seen"]
     findings = [f for r in results for f in r.findings]
     summary = AlertSummary.from_run(run_id, outcomes, findings, started_at=started,
-                                    finished_at=datetime.now(UTC), report=report_path)
-    _artifact(summary)
+                                    finished_at=datetime.now(UTC), report=report_path,
+                                    resent=resent)
+    if not resent:
+        _artifact(summary)
     if not cfg.urls:
-        return None, AlertRecord("off", "没有配置告警地址 (JIXIAO_ALERT_URLS) 或本次不发送")
-    sent = alert(summary, cfg.urls, cfg.alert_on == "always")
-    if sent.skipped:
-        return sent, AlertRecord("skipped", sent.reason)
-    if sent.failed:
-        return sent, AlertRecord("failed", f"{sent.failed} 个地址未送达：" + "；".join(sent.errors))
-    return sent, AlertRecord("sent", None)
+        sent, record = None, AlertRecord("off", "没有配置告警地址 (JIXIAO_ALERT_URLS) 或本次不发送")
+    else:
+        sent = alert(summary, cfg.urls, cfg.alert_on == "always")
+        if sent.skipped:
+            record = AlertRecord("skipped", sent.reason)
+        elif sent.failed:
+            record = AlertRecord("failed", f"{sent.failed} 个地址未送达：" + "；".join(sent.errors))
+        else:
+            record = AlertRecord("sent", None)
+    store_alert(work, run_id, record)
+    return sent, record
+
+
+@task(name="record-alert", retries=2, retry_delay_seconds=2,
+      retry_condition_fn=_retry_if_locked, cache_policy=NO_CACHE)
+def store_alert(db: str, run_id: str, record: AlertRecord) -> None:
+    with writer(db, init=False) as engine, engine.begin() as conn:
+        record_alert(conn, run_id, record)
 
 
 def _announce(line: str) -> None:

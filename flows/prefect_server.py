@@ -56,9 +56,12 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def local_server(port: int, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
+def local_server(port: int, *, timeout: float = STARTUP_TIMEOUT, services: bool = True,
+                 ) -> Iterator[str]:
     """Run a Prefect server (API, scheduler and other services, UI) on ``127.0.0.1:port``;
-    yields its API URL (``http://127.0.0.1:port/api``) once it answers, stops it on exit."""
+    yields its API URL (``http://127.0.0.1:port/api``) once it answers, stops it on exit.
+    ``services=False``: the API alone, as Prefect's temporary server runs it (no scheduler,
+    no UI), for one ingest."""
     if not _port_free(port):
         raise PrefectServerError(
             f"port {port} on {HOST} is in use: another `jixiao serve` or Prefect server may be "
@@ -68,6 +71,8 @@ def local_server(port: int, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[str
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_API_URL": url, "PREFECT_API_URL": url}
     env.pop("PREFECT__SERVER_EPHEMERAL", None)
+    if not services:
+        env.update(PREFECT__SERVER_EPHEMERAL="1", PREFECT_UI_ENABLED="0")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
          "--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"],
@@ -94,23 +99,67 @@ def local_server(port: int, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[str
             proc.wait()
 
 
+def _configured() -> str | None:
+    from prefect.settings import PREFECT_API_URL
+
+    return os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+
+
+@contextmanager
+def _using(url: str) -> Iterator[str]:
+    """Prefect (this process and the flow runs it starts) talks to ``url`` inside the block."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 @contextmanager
 def prefect_api(port: int, say: Callable[[str], None] = print) -> Iterator[str]:
     """The API URL to serve against: ``PREFECT_API_URL`` when set, else a local server started
     here. Inside the block, Prefect (this process and the flow runs it starts) uses that URL."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    configured = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    configured = _configured()
     if configured:
         say(f"Prefect API: {configured} (PREFECT_API_URL)")
         yield configured
         return
     say(f"starting the local Prefect server on {HOST}:{port} (scheduler, UI) …")
-    with local_server(port) as url:
+    with local_server(port) as url, _using(url):
         say(f"Prefect UI: {url.removesuffix('/api')}")
-        os.environ["PREFECT_API_URL"] = url
+        yield url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def run_api() -> Iterator[str | None]:
+    """The Prefect API for one ``jixiao ingest``: ``PREFECT_API_URL`` when set, else a
+    temporary server of its own (what Prefect would start by itself, but bound to this
+    process: after a ``kill -9`` of the ingest it does not live on)."""
+    if _configured():
+        yield None
+        return
+    with local_server(_free_port(), services=False) as url, _using(url):
         try:
-            with temporary_settings(updates={PREFECT_API_URL: url}):
-                yield url
+            yield url
         finally:
-            os.environ.pop("PREFECT_API_URL", None)
+            _flush_logs()
+
+
+def _flush_logs() -> None:
+    """Send Prefect's queued run logs while its server still answers (else they fail at exit
+    with "Error logging to API")."""
+    try:
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler.flush()
+    except Exception:
+        pass

@@ -23,7 +23,8 @@ from flows.schedule import TZ, shanghai
 from transform.rows import Finding
 
 STATE_LABELS = {"completed": "完成（无问题）", "completed_with_problems": "完成（有问题文件）",
-                "running": "运行中"}
+                "running": "运行中",
+                "interrupted": "中断（进程被终止；本报告由下次运行按已入库记录补写）"}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 
 _STYLE = """
@@ -35,7 +36,7 @@ th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#eef2f7}td.num{text-align:right;white-space:nowrap}
 td.nowrap{white-space:nowrap}td.name{min-width:13em}
 .error{color:#b00020;font-weight:bold;white-space:nowrap}.warning{color:#8a5a00;white-space:nowrap}
-.state-completed{color:#1b7f3b}.state-completed_with_problems{color:#b00020}
+.state-completed{color:#1b7f3b}.state-completed_with_problems,.state-interrupted{color:#b00020}
 .muted{color:#666}
 """
 

@@ -40,15 +40,27 @@ from load.engine import (
     writer,
     writer_lock,
 )
-from load.runs import AlertRecord, RunCounts, close_interrupted, finish_run, start_run
+from load.runs import (
+    AlertRecord,
+    RecordedFile,
+    RunCounts,
+    RunRecord,
+    close_interrupted,
+    finish_run,
+    record_alert,
+    run_record,
+    start_run,
+)
 
 __all__ = [
     "LOAD_CHECKS",
     "AlertRecord",
     "LoadError",
     "LoadResult",
+    "RecordedFile",
     "Rekeyed",
     "RunCounts",
+    "RunRecord",
     "Seen",
     "SeenKind",
     "SourceFile",
@@ -69,8 +81,10 @@ __all__ = [
     "make_engine",
     "read",
     "reader",
+    "record_alert",
     "record_duplicate",
     "record_failed",
+    "run_record",
     "start_run",
     "writer",
     "writer_lock",

@@ -45,7 +45,7 @@ def test_a_crashed_worker_fails_only_its_file(prefect_harness, inbox, tmp_path, 
     out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
                                 alert_urls=[], report=False)
     st = _statuses(tmp_path / "w.duckdb")
-    assert st["minhang-zonggonghui-2023.pdf"] == ("failed", "extract_crashed")
+    assert st["minhang-zonggonghui-2023.pdf"] == ("failed", "worker_died")
     assert st["minhang-zonggonghui-2022.pdf"][0] == st["minhang-zonggonghui-2024.pdf"][0] == "loaded"
     assert (out.counts.loaded, out.counts.failed) == (2, 1)
     # the crash was not the file's fault: the next run reads it again (never skipped forever)
@@ -87,12 +87,12 @@ def test_validation_that_cannot_run_loads_with_a_warning(prefect_harness, inbox,
     assert codes == {"validation_failed"}
 
 
-def _drop_third_report(monkeypatch):
-    """A reader that loses the third report of the 2023 file without a word (as it did on
-    layouts it could not follow): the page count must catch it."""
+def _losing_third_report(src):
+    """Runs in a worker: a reader that loses the third report of the 2023 file without a word
+    (as it did on layouts it could not follow): the page count must catch it."""
     from extract.form import FormReader
 
-    real = FormReader.finish
+    real = getattr(FormReader, "_real_finish", FormReader.finish)
 
     def finish(self):
         reports = real(self)
@@ -100,14 +100,16 @@ def _drop_third_report(monkeypatch):
             return reports[:2] + reports[3:]
         return reports
 
-    monkeypatch.setattr(FormReader, "finish", finish)
+    FormReader._real_finish = real
+    FormReader.finish = finish
+    return _REAL_EXTRACT(src)
 
 
 def test_a_report_the_reader_loses_is_a_finding_and_the_rest_load(prefect_harness, inbox,
                                                                   tmp_path, monkeypatch):
     from sqlalchemy import text
 
-    _drop_third_report(monkeypatch)
+    monkeypatch.setattr(ingest, "_extract_one", _losing_third_report)
     db = tmp_path / "w.duckdb"
     state = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=True,
                                   workers=1, return_state=True)
