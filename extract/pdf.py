@@ -12,6 +12,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -247,6 +248,7 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
         raise _open_error(p, exc) from exc
     try:
         count, no_text, summary, first_text, signals = _read_pages(p, pdf, reader)
+        dated = pdf_date(pdf.metadata)
     finally:
         pdf.close()
     reports = reader.finish()
@@ -280,4 +282,32 @@ def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
     return RawDocument(
         file=Path(p).name, path=p, sha256=sha, bytes=len(data), page_count=count,
         fiscal_year=_fiscal_year(reports, first_text), reports=tuple(reports),
-        skipped_pages=tuple(skipped), missing_reports=missing)
+        skipped_pages=tuple(skipped), missing_reports=missing, pdf_date=dated)
+
+
+_PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
+                       r"(?:([Zz+-])(\d{2})?'?(\d{2})?'?)?")
+
+
+def pdf_date(metadata: dict | None) -> datetime | None:
+    """The document's own date from its Info dictionary: ``ModDate``, else ``CreationDate``
+    (``D:YYYYMMDDHHmmSS+HH'mm'``, PDF 32000 §7.9.4), in UTC; None when absent or unreadable.
+    Used to tell which of two versions of a report is the later one."""
+    for key in ("ModDate", "CreationDate"):
+        raw = (metadata or {}).get(key)
+        if isinstance(raw, bytes):
+            raw = raw.decode("latin-1", "replace")
+        m = _PDF_DATE.match(raw.strip()) if isinstance(raw, str) else None
+        if not m:
+            continue
+        y, mo, d, h, mi, sec, sign, oh, om = m.groups()
+        try:
+            at = datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0),
+                          int(sec or 0), tzinfo=UTC)
+        except ValueError:
+            continue
+        if sign in ("+", "-"):
+            offset = timedelta(hours=int(oh or 0), minutes=int(om or 0))
+            at = at - offset if sign == "+" else at + offset
+        return at
+    return None

@@ -12,6 +12,7 @@ Conventions (those of the corpus ``*.truth.json``):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -146,6 +147,8 @@ class RawDocument:
     skipped_pages: tuple[SkippedPage, ...] = field(default=())
     #: reports the pages start that the reader did not produce (see extract.completeness)
     missing_reports: tuple[MissingReport, ...] = field(default=())
+    #: the PDF's own date (its ModDate, else its CreationDate), UTC; None when it has neither
+    pdf_date: datetime | None = None
 
     def to_truth(self) -> dict[str, Any]:
         """The document in the shape of the corpus ``*.truth.json`` (plus ``skipped_pages``)."""

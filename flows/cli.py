@@ -206,8 +206,8 @@ def ingest(
     no_alerts: bool = typer.Option(False, "--no-alerts", help="send no alert this run"),
     verbose: bool = typer.Option(False, "--verbose", help="show Prefect's logs"),
     reprocess: str | None = typer.Option(
-        None, "--reprocess", help="read the files recorded failed or quarantined again (after "
-                                  "an upgrade of jixiao): failed or quarantined"),
+        None, "--reprocess", help="read files again after an upgrade of jixiao 升级后重新读取: "
+                                  "failed, quarantined, or all (loaded ones too)"),
 ) -> None:
     """Ingest new reports into the warehouse (the Prefect flow ingest-reports).
 
@@ -223,8 +223,8 @@ def ingest(
     settings = _settings("ingest")
     from transform.scoring import RULE_SETS
 
-    if reprocess is not None and reprocess not in ("failed", "quarantined"):
-        typer.echo(f"jixiao ingest: --reprocess is failed or quarantined, not {reprocess!r}",
+    if reprocess is not None and reprocess not in ("failed", "quarantined", "all"):
+        typer.echo(f"jixiao ingest: --reprocess is failed, quarantined or all, not {reprocess!r}",
                    err=True)
         raise typer.Exit(1)
     if rules is not None and rules not in RULE_SETS:
@@ -548,14 +548,17 @@ def status(
     for col in ("开始（北京时间）", "用时", "状态", "新文件", "载入", "隔离", "失败", "重复",
                 "自评表", "新问题", "告警", "运行编号"):
         table.add_column(col)
-    now = datetime.now(UTC)
+    from load import ingest_running
+
+    now, alive = datetime.now(UTC), ingest_running(path)
     for r in runs:
         started, finished = as_utc(r["started_at"]), as_utc(r["finished_at"])
         took = (finished or now) - started
         state = r.get("state") or ("completed" if finished else "running")
         label = RUN_STATE_LABELS.get(state, state)
         if finished is None and state == "running":
-            label += f"（已 {_duration(took)}：运行中或已中断）"
+            label += (f"（已 {_duration(took)}）" if alive else
+                      "（已中断：进程被终止，下次运行将补记）")
         color = {"completed": "green", "completed_with_problems": "red"}.get(state, "yellow")
         table.add_row(shanghai(started), _duration(took) if finished else "",
                       f"[{color}]{escape(label)}[/]",

@@ -52,6 +52,7 @@ from load import (
     LoadResult,
     RunCounts,
     RunRecord,
+    Seen,
     SeenKind,
     SourceFile,
     classify,
@@ -299,12 +300,15 @@ def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datet
             _announce(f"上次入库运行 {rec.run_id} 未正常结束（进程被终止），已标记为中断")
         start_run(conn, run_id, started_at=started)
         out = []
-        for s in sources:
-            seen = classify(conn, s)
-            if (seen.kind == SeenKind.SEEN and _read_again(seen, reprocess)
-                    and forget_document(conn, seen.document_id)):
-                seen = classify(conn, s)
-            out.append((s, seen))
+        for given in sources:
+            src, seen = given, classify(conn, given)
+            if seen.kind == SeenKind.SEEN and _read_again(seen, reprocess):
+                again = replace(given, first_seen=seen.first_seen_at)
+                if forget_document(conn, seen.document_id):  # failed / quarantined
+                    src, seen = again, classify(conn, given)
+                elif reprocess == "all":  # replaced when the new reading is loaded
+                    src, seen = replace(again, replaces=seen.document_id), Seen(SeenKind.NEW)
+            out.append((src, seen))
         return out, killed
 
 
@@ -323,14 +327,14 @@ def recover(cfg: RunConfig, work: str, killed: Sequence[RunRecord]) -> None:
             _alert(cfg, work, rec.run_id, results, rec.started_at, path, resent=True)
 
 
-#: values of ``--reprocess``: the statuses whose files are read again
-REPROCESS = ("failed", "quarantined")
+#: values of ``--reprocess``: the statuses whose files are read again, or all files
+REPROCESS = ("failed", "quarantined", "all")
 
 
 def _read_again(seen, reprocess: str | None) -> bool:
     if seen.status == "failed" and seen.error_code not in FILE_ERROR_CODES:
         return True  # the file was not the cause: never skipped forever
-    return reprocess is not None and seen.status == reprocess
+    return reprocess == "all" or (reprocess is not None and seen.status == reprocess)
 
 
 @task(name="quality-report", cache_policy=NO_CACHE)
@@ -508,6 +512,10 @@ def _load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[s
     for s in new:
         bar.advance(s.file_name)
         item = replace(extracted[s.sha256], src=s)
+        if item.doc is None and s.replaces is not None:  # the earlier reading stays loaded
+            results.append(FileResult(s.path, s.file_name, "failed", reason=(
+                f"{safe_name(s.file_name)}：重新读取失败（{item.reason}），保留此前的入库数据")))
+            continue
         if item.doc is None:
             record_file(db, run_id, item)
             results.append(_failed(s, item.error_code or "extract_failed", item.reason or "",
@@ -640,6 +648,9 @@ def _load(db: str, run_id: str, item: Extracted, tdoc, findings: Sequence[Findin
         reason = "；".join(f.one_line() for f in errors[:3])
     elif res.status == "duplicate":
         reason = _duplicate_reason(res.document_id)
+    elif res.status == "superseded":  # an earlier version of reports already loaded
+        reason = "；".join(f.one_line() for f in res.findings
+                          if f.check_code == "older_version")[:600] or None
     return FileResult(src.path, src.file_name, res.status, reason=reason,
                       reports=res.reports_loaded, indicators=res.indicators_loaded,
                       findings=res.findings, superseded_documents=res.superseded_documents,
@@ -663,7 +674,7 @@ def _counts(results: Sequence[FileResult]) -> RunCounts:
         files_new=len(results) - n("seen") - n("duplicate"),
         loaded=n("loaded"), quarantined=n("quarantined"), failed=n("failed"),
         duplicate=n("duplicate"),
-        superseded=sum(len(r.superseded_documents) for r in results),
+        superseded=sum(len(r.superseded_documents) for r in results) + n("superseded"),
         reports_loaded=sum(r.reports for r in results),
         indicators_loaded=sum(r.indicators for r in results),
         issues_new=sum(len(r.findings) for r in results),

@@ -69,6 +69,7 @@ from warehouse.schema import (
     fact_indicator_result,
     fact_project_evaluation,
     fact_project_funding,
+    ingest_run,
     project_alias,
     source_document,
 )
@@ -86,6 +87,11 @@ class SourceFile:
     file_name: str
     sha256: str
     bytes: int
+    #: when a file read again (``--reprocess``) was first seen; None for a new file
+    first_seen: datetime | None = None
+    #: the document this reading replaces (``--reprocess all`` of a loaded file): its record
+    #: and facts are dropped in the same transaction that loads the new reading
+    replaces: str | None = None
 
     @classmethod
     def from_path(cls, path: str | Path) -> SourceFile:
@@ -120,6 +126,8 @@ class Seen:
     status: str | None = None
     #: why it failed or was quarantined (its check code), if it did
     error_code: str | None = None
+    #: SEEN: when the file was first seen (kept when it is read again)
+    first_seen_at: datetime | None = None
 
     @property
     def is_new(self) -> bool:
@@ -245,12 +253,14 @@ def classify(conn: Connection, src: SourceFile) -> Seen:
     rows = conn.execute(
         select(source_document.c.document_id, source_document.c.path,
                source_document.c.status, source_document.c.duplicate_of,
-               source_document.c.error_code)
+               source_document.c.error_code,
+               func.coalesce(source_document.c.first_seen_at,
+                             source_document.c.ingested_at).label("first_seen_at"))
         .where(source_document.c.sha256 == src.sha256)
         .order_by(source_document.c.ingested_at, source_document.c.document_id)).all()
     for r in rows:  # paths recorded relative (before 0.2.0) are taken from the current folder
         if r.path == src.path or str(Path(r.path).resolve()) == src.path:
-            return Seen(SeenKind.SEEN, r.document_id, r.status, r.error_code)
+            return Seen(SeenKind.SEEN, r.document_id, r.status, r.error_code, r.first_seen_at)
     if rows:
         originals = [r for r in rows if r.status != "duplicate"]
         first = originals[0] if originals else rows[0]
@@ -264,14 +274,26 @@ def _insert_document(conn: Connection, document_id: str, src: SourceFile, run_id
                      status: str, at: datetime, pages: int | None = None,
                      fiscal_year: int | None = None, reports: int | None = None,
                      duplicate_of: str | None = None, error_code: str | None = None,
-                     reason: str | None = None, rule_set: str | None = None) -> None:
+                     reason: str | None = None, rule_set: str | None = None,
+                     pdf_date: datetime | None = None) -> None:
+    started = conn.execute(select(ingest_run.c.started_at)
+                           .where(ingest_run.c.run_id == run_id)).scalar()
     conn.execute(insert(source_document).values(
         document_id=document_id, sha256=src.sha256, file_name=src.file_name, path=src.path,
         bytes=src.bytes, pages=pages, fiscal_year=fiscal_year, reports=reports, status=status,
         duplicate_of=duplicate_of, superseded_by=None, error_code=error_code, reason=reason,
         rule_set=rule_set, ingested_at=at, status_changed_at=at, run_id=run_id,
-        reader_version=READER_VERSION,
+        reader_version=READER_VERSION, pdf_date=pdf_date,
+        first_seen_at=src.first_seen or started or at,
     ))
+
+
+def drop_document(conn: Connection, document_id: str) -> None:
+    """Delete a document's record, findings and facts (to load a new reading of the same file
+    in the same transaction: ``--reprocess all``)."""
+    for t in (*FACT_TABLES, project_alias, dq_issue):
+        conn.execute(delete(t).where(t.c.document_id == document_id))
+    conn.execute(delete(source_document).where(source_document.c.document_id == document_id))
 
 
 def forget_document(conn: Connection, document_id: str) -> bool:
@@ -634,6 +656,79 @@ def _keeps_clean_version(conn: Connection, report: TransformedReport, tdoc: Tran
         printed=tdoc.file, expected=old_file)
 
 
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """What orders two versions of one project-year's report."""
+
+    document_id: str
+    file_name: str
+    sha256: str
+    pdf_date: datetime | None
+    first_seen: datetime | None
+
+    def date_text(self) -> str:
+        return f"文件日期 {self.pdf_date:%Y-%m-%d %H:%M}" if self.pdf_date else "无文件日期"
+
+
+def _naive(t: datetime | None) -> datetime | None:
+    return t.astimezone(UTC).replace(tzinfo=None) if t is not None and t.tzinfo else t
+
+
+def _later_version(conn: Connection, report: TransformedReport, tdoc: TransformedDocument,
+                   src: SourceFile, status: str) -> tuple[bool, list[Finding], str | None]:
+    """Whether ``report`` replaces the version of its project-year already loaded, decided by
+    the documents, never by names or arrival order: a clean version replaces one with rule
+    warnings (the reverse is :func:`_keeps_clean_version`); otherwise the later PDF date
+    (ModDate, else CreationDate) wins, then the file first seen on a later night. Two versions
+    seen the same night with nothing to tell them apart: the one with the greater sha256 is
+    loaded (so the result does not depend on their order) and a ``version_undecided`` finding
+    asks the bureau to choose. Returns (replaces, findings, the stored document's id)."""
+    pid, year = report.project_id, report.fiscal_year
+    ev, sd = fact_project_evaluation, source_document
+    old = conn.execute(
+        select(sd.c.document_id, sd.c.file_name, sd.c.sha256, sd.c.pdf_date,
+               func.coalesce(sd.c.first_seen_at, sd.c.ingested_at).label("first_seen"),
+               ev.c.dq_status)
+        .join(ev, ev.c.document_id == sd.c.document_id)
+        .where((ev.c.project_id == pid) & (ev.c.fiscal_year == year)
+               & (ev.c.document_id != tdoc.document_id))).first()
+    if old is None or (status == "ok" and old.dq_status != "ok"):
+        return True, [], None
+    started = conn.execute(select(sd.c.first_seen_at).where(
+        sd.c.document_id == tdoc.document_id)).scalar()
+    new = _Version(tdoc.document_id, src.file_name, src.sha256, _naive(tdoc.pdf_date),
+                   _naive(started))
+    was = _Version(old.document_id, old.file_name, old.sha256, _naive(old.pdf_date),
+                   _naive(old.first_seen))
+    name = report.project_name or report.project.project_name
+    page = report.pages[0] if report.pages else None
+    if new.pdf_date and was.pdf_date and new.pdf_date != was.pdf_date:
+        newer, basis = new.pdf_date > was.pdf_date, "文件日期"
+    elif new.first_seen != was.first_seen:
+        newer, basis = (new.first_seen or datetime.min) > (was.first_seen or datetime.min), \
+            "收到时间"
+    else:
+        newer = new.sha256 > was.sha256
+        chosen, other = (new, was) if newer else (was, new)
+        return newer, [_finding(
+            "version_undecided", tdoc.file, tdoc.document_id,
+            f"同一晚收到项目「{name}」{year} 年度的两个版本：{new.file_name}（{new.date_text()}）"
+            f"与 {was.file_name}（{was.date_text()}），无法从文件判断哪个在后；暂采用 "
+            f"{chosen.file_name}（两个文件均已保存）。请财政局与单位核对后选定：如应采用 "
+            f"{other.file_name}，请单位重新导出该文件后报送",
+            project_name=name, fiscal_year=year, page=page, printed=new.file_name,
+            expected=was.file_name)], was.document_id
+    if newer:
+        return True, [], None
+    return False, [_finding(
+        "older_version", tdoc.file, tdoc.document_id,
+        f"项目「{name}」{year} 年度：本文件 {new.file_name}（{new.date_text()}）早于已入库的版本 "
+        f"{was.file_name}（{was.date_text()}，按{basis}判断），未替换；如本文件才是最新版本，"
+        "请单位重新导出后报送",
+        project_name=name, fiscal_year=year, page=page, printed=new.file_name,
+        expected=was.file_name)], was.document_id
+
+
 def _supersede(conn: Connection, report: TransformedReport, tdoc: TransformedDocument
                ) -> tuple[Superseded, list[Finding]] | None:
     """Delete the facts of the report's project-year loaded from another document; the
@@ -773,6 +868,8 @@ def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
 def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocument,
           extra: Sequence[Finding], page_count: int | None,
           identity: IdentityMap | None) -> LoadResult:
+    if src.replaces is not None:
+        drop_document(conn, src.replaces)
     seen = classify(conn, src)
     if seen.kind is SeenKind.SEEN:
         return LoadResult(status="seen", document_id=seen.document_id or "")
@@ -799,27 +896,32 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
         _insert_document(conn, doc_id, src, run_id, status="quarantined", at=at,
                          pages=page_count, fiscal_year=tdoc.fiscal_year,
                          reports=len(tdoc.reports), error_code=first.check_code,
-                         reason=reason, rule_set=tdoc.rule_set)
+                         reason=reason, rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
         n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
         return LoadResult(status="quarantined", document_id=doc_id, issues=n,
                           findings=tuple(all_findings))
 
     _insert_document(conn, doc_id, src, run_id, status="loaded", at=at, pages=page_count,
                      fiscal_year=tdoc.fiscal_year, reports=len(tdoc.reports),
-                     rule_set=tdoc.rule_set)
+                     rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
     rekeyed = apply_identity(conn, identity) if identity is not None else ()
 
     # a version with rule warnings does not replace a clean one (see _keeps_clean_version)
     warnings = {id(r): _report_warnings(r, extra) for r in tdoc.reports}
     statuses = {id(r): "warning" if warnings[id(r)] or r.evaluation.dq_status != "ok" else "ok"
                 for r in tdoc.reports}
-    applied = []
+    applied, older_than = [], []
     for report in tdoc.reports:
         if any(f.check_code in REPORT_ERRORS for f in report.findings):
             continue  # e.g. 完成值 and 得分 left blank: kept out, the others load
         kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)], warnings[id(report)])
         if kept is None:
-            applied.append(report)
+            newer, said, other = _later_version(conn, report, tdoc, src, statuses[id(report)])
+            all_findings.extend(said)
+            if newer:
+                applied.append(report)
+            else:
+                older_than.append(other)
         else:
             all_findings.append(kept)
 
@@ -835,9 +937,17 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     for report in applied:
         indicators += _insert_facts(conn, report, statuses[id(report)])
     _refresh_dimensions(conn)
+    if not applied and older_than and len(older_than) == len(tdoc.reports):
+        # every report has a later version in the warehouse: this one is superseded
+        n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
+        conn.execute(update(source_document).where(source_document.c.document_id == doc_id)
+                     .values(status="superseded", superseded_by=sorted(older_than)[0]))
+        return LoadResult(status="superseded", document_id=doc_id, issues=n,
+                          findings=tuple(all_findings), rekeyed=rekeyed)
     if not applied:  # every report kept out: the document holds no facts
         out = [f for f in all_findings
-               if f.check_code == "version_not_applied" or f.check_code in REPORT_ERRORS]
+               if f.check_code in ("version_not_applied", "older_version")
+               or f.check_code in REPORT_ERRORS]
         reason = "；".join(f.message for f in out)
         conn.execute(update(source_document).where(source_document.c.document_id == doc_id)
                      .values(status="quarantined",
@@ -877,6 +987,7 @@ __all__ = [
     "Superseded",
     "apply_identity",
     "classify",
+    "drop_document",
     "forget_document",
     "known_projects",
     "load_document",

@@ -78,6 +78,22 @@ def writer_lock(path: str | Path, *, wait: float = 3600.0,
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def ingest_running(path: str | Path) -> bool:
+    """Whether an ingest holds the writer lock of the warehouse ``path`` now."""
+    import fcntl
+
+    lock = Path(f"{path}.ingest-lock")
+    if not lock.exists():
+        return False
+    with lock.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
 class WarehouseError(ValueError):
     """The warehouse path cannot be used (the message says why and what to do)."""
 

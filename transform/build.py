@@ -149,7 +149,7 @@ def transform_document(doc: RawDocument, *, rules: str | RuleSet | None = "shang
     doc_id = document_id or doc.sha256 or doc.file
     reports = tuple(_report(doc, r, rs, ident, doc_id) for r in doc.reports)
     return TransformedDocument(document_id=doc_id, file=doc.file, fiscal_year=doc.fiscal_year,
-                               rule_set=rs.name, reports=reports)
+                               rule_set=rs.name, reports=reports, pdf_date=doc.pdf_date)
 
 
 def transform_documents(docs: Iterable[RawDocument], *, rules: str | RuleSet | None = "shanghai",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -255,6 +256,8 @@ class TransformedDocument:
     fiscal_year: int | None
     rule_set: str
     reports: tuple[TransformedReport, ...]
+    #: the PDF's own date (ModDate, else CreationDate; UTC), which orders versions of a report
+    pdf_date: datetime | None = None
 
     @property
     def departments(self) -> tuple[DimDepartment, ...]:

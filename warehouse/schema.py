@@ -323,6 +323,11 @@ source_document = Table(
          nullable=False),
     _col("run_id", String, "运行编号 ingest run that recorded the file", nullable=False,
          ref="ingest_run.run_id"),
+    _col("pdf_date", TIMESTAMP, "文件日期 the PDF's own date (ModDate, else CreationDate; "
+         "UTC): the later of two versions of a report wins"),
+    _col("first_seen_at", TIMESTAMP, "首次收到时间 start of the run that first saw the file "
+         "(kept when the file is read again): orders versions without a file date; two "
+         "versions seen the same night with no file date to tell them apart are both kept"),
     CheckConstraint(_in("status", DOCUMENT_STATUSES), name="ck_document_status"),
     comment="来源文件 every file seen, with what became of it (loaded, quarantined, failed …)",
     info={"grain": "one file seen at one path"},

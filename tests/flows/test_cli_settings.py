@@ -54,7 +54,7 @@ def test_a_bad_setting(run, tmp_path, key, value, says):
 
 def test_reprocess_takes_a_status(run, tmp_path):
     _one_line(run("ingest", str(SAMPLES), "--db", str(tmp_path / "w.duckdb"),
-                  "--reprocess", "everything"), "--reprocess is failed or quarantined")
+                  "--reprocess", "everything"), "--reprocess is failed, quarantined or all")
 
 
 def test_a_reader_waits_while_an_ingest_writes_a_document(run, tmp_path):

@@ -152,6 +152,9 @@ def test_a_killed_night_is_finished_by_the_next(api, clean, inbox, tmp_path, poi
         assert status == -signal.SIGKILL
         assert len(family) >= processes and left == set()  # nothing left behind
         assert not Path(f"{db}.wal").exists()  # the published warehouse is never written
+        shown = subprocess.run([JIXIAO, "status", "--db", str(db)], capture_output=True,
+                               text=True, env=env, check=False).stdout
+        assert "已中断" in shown  # no ingest holds the lock: the run is not running
         alerts_of_killed = len(hook.bodies)
         t = time.monotonic()
         again = _ingest(inbox, db, env)

@@ -22,7 +22,7 @@ MALFORMED = CORPUS / "malformed"
 YEARS = (2022, 2023, 2024)
 
 #: columns that differ between two builds of the same documents (clock and run)
-VOLATILE = {"ingested_at", "status_changed_at", "detected_at", "started_at", "finished_at",
+VOLATILE = {"ingested_at", "first_seen_at", "status_changed_at", "detected_at", "started_at", "finished_at",
             "run_id", "issue_id"}
 
 
