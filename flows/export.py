@@ -470,6 +470,14 @@ def _hint(first: str, query: str,
             parts += [f"可查询的视图：{', '.join(views)}", f"表：{', '.join(tables)}",
                       "说明：jixiao schema；视图如缺少，运行一次 `jixiao ingest` 即会更新"]
         return "；".join(parts)
+    m = re.search(r'Ambiguous reference to column name "([^"]+)"(?: \(use: (.*)\))?', first)
+    if m:
+        use = f"，如 {m.group(2)}" if m.group(2) else ""
+        return f"列 “{m.group(1)}” 在多个表或视图中都有：请在列名前加表名或别名{use}"
+    m = re.search(r'column "([^"]+)" must appear in the GROUP BY clause', first)
+    if m:
+        return (f"列 “{m.group(1)}” 既不在 GROUP BY 中，也不在聚合函数（sum、count、avg …）中："
+                "把它加到 GROUP BY，或用聚合函数汇总它")
     m = re.search(r'Referenced table "([^"]+)" not found', first)
     if m:
         return (f"语句中没有名为 “{m.group(1)}” 的表或别名：检查 “{m.group(1)}.列名” 的前缀"

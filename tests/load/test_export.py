@@ -346,6 +346,9 @@ def test_unknown_table_lists_views_and_tables(corpus_db):
     ("SELECT x.project_id FROM v_low_execution", "没有名为 “x” 的表或别名"),
     ("SELECT nosuchfunction(1)", "没有函数 “nosuchfunction”"),
     ("SELECT 'abc", "引号没有配对"),
+    ("SELECT project_id FROM v_low_execution JOIN v_unmet_indicators USING (fiscal_year)",
+     "列 “project_id” 在多个表或视图中都有"),
+    ("SELECT department, count(*) FROM v_low_execution", "既不在 GROUP BY 中"),
 ])
 def test_common_mistakes_are_explained_in_chinese(corpus_db, statement, says):
     r = _run("sql", "--db", str(corpus_db), statement)
