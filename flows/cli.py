@@ -441,9 +441,12 @@ def export(
                     f"{to.stem}-{name}.parquet")
                 ex.write_parquet(target, names, rows)
                 typer.echo(f"{name}: {len(rows)} row(s) → {target}")
-    except (ex.ExportError, OSError) as exc:
-        what = exc.strerror if isinstance(exc, OSError) else str(exc)
-        typer.echo(f"jixiao export: {to}: {what}", err=True)
+    except ex.ExportError as exc:
+        typer.echo(f"jixiao export: {to}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"jixiao export: 无法写入 {exc.filename or to}（{exc.strerror}）：请换一个可写的"
+                   f"位置或文件名 (cannot write {exc.filename or to}: {exc.strerror})", err=True)
         raise typer.Exit(1) from None
 
 
@@ -451,6 +454,12 @@ def _standard_workbook(db: Path, unit: str | None):
     """The standard sheets and, for parquet, each view's rows as stored (one snapshot)."""
     from flows import export as ex
     from load import read
+
+    try:
+        ex.require_warehouse(db)
+    except ex.QueryError as exc:
+        typer.echo(f"jixiao export: {exc}", err=True)
+        raise typer.Exit(1) from None
 
     def build(conn):
         sheets = ex.standard_sheets(conn, unit)

@@ -374,6 +374,13 @@ def check_one_statement(query: str) -> None:
         raise QueryError(f"一次只能执行一条语句 (give one statement at a time ({count} given))")
 
 
+def require_warehouse(db: Path) -> None:
+    """:class:`QueryError` unless the warehouse file exists."""
+    if not db.exists():
+        raise QueryError(f"没有数据仓库 {db}：请先运行 `jixiao ingest` "
+                         f"(no warehouse at {db}: run `jixiao ingest` first)")
+
+
 def run_query(db: Path, query: str, params: dict | None = None
               ) -> tuple[list[str], list[tuple]]:
     """Columns and rows of one statement on the warehouse opened read-only. ``params`` None: a
@@ -385,9 +392,7 @@ def run_query(db: Path, query: str, params: dict | None = None
 
     from load import is_lock_conflict, read
 
-    if not db.exists():
-        raise QueryError(f"没有数据仓库 {db}：请先运行 `jixiao ingest` "
-                         f"(no warehouse at {db}: run `jixiao ingest` first)")
+    require_warehouse(db)
     if params is None:
         check_one_statement(query)
 

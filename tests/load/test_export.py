@@ -395,3 +395,11 @@ def test_sql_help_lists_the_views():
     r = _run("sql", "--help")
     for f in view_files():
         assert f.name in r.stdout
+
+
+def test_export_names_a_missing_warehouse_and_a_target_it_cannot_write(corpus_db, tmp_path):
+    r = _run("export", "--db", str(tmp_path / "nope.duckdb"), "--to", str(tmp_path / "r.xlsx"))
+    assert r.exit_code == 1 and "没有数据仓库" in r.stderr and "jixiao ingest" in r.stderr
+    (tmp_path / "taken.xlsx").mkdir()
+    r = _run("export", "--db", str(corpus_db), "--to", str(tmp_path / "taken.xlsx"))
+    assert r.exit_code == 1 and "无法写入" in r.stderr and r.stderr.count("\n") == 1
