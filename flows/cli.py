@@ -419,7 +419,7 @@ def export(
                                  about=statement.strip())]
         raw = {sheets[0].name: (names, rows)}
     else:
-        sheets, raw = _standard_workbook(path, unit)
+        sheets, raw = _standard_workbook(path, unit, views=suffix == ".parquet")
     try:
         if suffix == ".xlsx":
             if query is None and file is None:
@@ -444,14 +444,17 @@ def export(
     except ex.ExportError as exc:
         typer.echo(f"jixiao export: {to}: {exc}", err=True)
         raise typer.Exit(1) from None
+    except BrokenPipeError:  # stdout closed early (| head): not about the file
+        raise
     except OSError as exc:
         typer.echo(f"jixiao export: 无法写入 {exc.filename or to}（{exc.strerror}）：请换一个可写的"
                    f"位置或文件名 (cannot write {exc.filename or to}: {exc.strerror})", err=True)
         raise typer.Exit(1) from None
 
 
-def _standard_workbook(db: Path, unit: str | None):
-    """The standard sheets and, for parquet, each view's rows as stored (one snapshot)."""
+def _standard_workbook(db: Path, unit: str | None, views: bool):
+    """The standard sheets and, if ``views`` (parquet), each view's rows as stored (one
+    snapshot)."""
     from flows import export as ex
     from load import read
 
@@ -462,12 +465,7 @@ def _standard_workbook(db: Path, unit: str | None):
         raise typer.Exit(1) from None
 
     def build(conn):
-        sheets = ex.standard_sheets(conn, unit)
-        raw = {}
-        for spec in ex.FIXED_SHEETS:
-            result = conn.exec_driver_sql(f"SELECT * FROM {spec.view} ORDER BY {spec.order}")
-            raw[spec.view] = (list(result.keys()), [tuple(r) for r in result])
-        return sheets, raw
+        return ex.standard_sheets(conn, unit), ex.view_tables(conn, unit) if views else {}
 
     try:
         return read(db, build)

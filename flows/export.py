@@ -102,7 +102,6 @@ class Sheet:
     rows: list[tuple]
     about: str = ""
     total: tuple | None = None
-    view: str | None = None  # the view it comes from (parquet: one file per view)
 
 
 def _format_for(doc: ViewColumn | None, header: str, values: Sequence[object]) -> str | None:
@@ -154,7 +153,7 @@ def table_sheet(name: str, names: Sequence[str], rows: Sequence[tuple], *, view:
                 about: str = "", headers: Mapping[str, str] | None = None) -> Sheet:
     """A sheet of a query's result (columns reordered so that hidden ones come last)."""
     cols = make_columns(names, rows, view, headers)
-    return Sheet(name, cols, _reorder(cols, names, list(rows)), about=about, view=view)
+    return Sheet(name, cols, _reorder(cols, names, list(rows)), about=about)
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,6 +673,18 @@ def standard_sheets(conn, unit: str | None = None) -> list[Sheet]:
                                   about=spec.about))
     sheets += _unit_sheets(conn, known, used)
     return sheets
+
+
+def view_tables(conn, unit: str | None = None) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Each view of the fixed sheets as stored (every column, names as in the warehouse), for
+    tools (parquet); ``unit`` as in :func:`standard_sheets`."""
+    params = {"unit": f"%{unit}%"} if unit else {}
+    out = {}
+    for spec in FIXED_SHEETS:
+        where = f" WHERE {_UNIT_WHERE}" if unit and spec.unit_filter else ""
+        out[spec.view] = _select(conn, f"SELECT * FROM {spec.view}{where} ORDER BY {spec.order}",
+                                 params)
+    return out
 
 
 def _unit_sheets(conn, known: list[tuple[str | None, str | None]], used: set[str]
