@@ -263,6 +263,13 @@ def test_export_for_one_unit(two_units, tmp_path):
     assert not [n for n in wb.sheetnames if A in n]
     assert {c.value for row in wb["汇总"].iter_rows(min_row=2, max_col=1) for c in row} == {
         UNIT_B[0]}
+    r = _run("export", "--db", str(two_units), "--to", str(tmp_path / "b.parquet"),
+             "--unit", "教育局")
+    assert r.exit_code == 0, r.stderr
+    import pandas as pd
+
+    summary = pd.read_parquet(tmp_path / "b-v_unit_year_summary.parquet")
+    assert set(summary["department"]) == {UNIT_B[0]} and list(summary["fiscal_year"]) == [2024]
     r = _run("export", "--db", str(two_units), "--to", str(out), "--unit", "财政局")
     assert r.exit_code == 1 and "没有主管部门或实施单位名称包含 “财政局”" in r.stderr
     assert A in r.stderr  # the units there are
