@@ -16,16 +16,23 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 DEMO_DB := warehouse/demo.duckdb
+DEMO_XLSX := warehouse/reports/demo.xlsx
 
-## demo: ingest the bundled samples (three years of one unit) into a fresh warehouse and show a
-## cross-year table
+## demo: ingest the bundled samples (three years of one unit) into a fresh warehouse of its own
+## (warehouse/demo.duckdb: your warehouse/jixiao.duckdb is never touched), show a cross-year
+## table and the five reports to review first (可信度), write the Excel workbook; the README's
+## examples run on it after `export JIXIAO_DB=warehouse/demo.duckdb`
 demo: $(STAMP)
-	rm -f $(DEMO_DB) $(DEMO_DB).wal
+	rm -f $(DEMO_DB) $(DEMO_DB).wal $(DEMO_DB).work $(DEMO_DB).work.wal
 	$(BIN)/jixiao ingest samples/ --db $(DEMO_DB) --no-alerts
 	$(BIN)/jixiao sql --db $(DEMO_DB) "SELECT reported_name AS 项目, fiscal_year AS 年度, \
 	  budget_full_year AS 全年预算万元, execution_rate AS 执行率, total_score AS 总分, grade AS 等级, \
 	  prev_total_score AS 上年总分, prev_grade AS 上年等级 FROM v_project_year_over_year \
 	  WHERE fiscal_year = 2024 ORDER BY total_score, project_name"
+	$(BIN)/jixiao sql --db $(DEMO_DB) "SELECT review_rank AS 序, project_name AS 项目, \
+	  fiscal_year AS 年度, total_score AS 总分, credibility AS 可信度, flag_codes AS 标记 \
+	  FROM v_report_credibility WHERE review_rank <= 5 ORDER BY review_rank"
+	$(BIN)/jixiao export --db $(DEMO_DB) --to $(DEMO_XLSX)
 	$(BIN)/jixiao status --db $(DEMO_DB)
 
 ## test: the whole suite (unit, property, end-to-end on the bundled PDFs)

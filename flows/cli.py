@@ -33,7 +33,9 @@ def extract(
         False, "--summary", help="print one line per report instead of the JSON"),
     compact: bool = typer.Option(False, "--compact", help="JSON on one line"),
 ) -> None:
-    """Print the raw extraction of FILE.pdf as JSON (the shape of the corpus *.truth.json).
+    """读取自评表 PDF，按原样输出提取结果（JSON）。
+
+    Print the raw extraction of FILE.pdf as JSON (the shape of the corpus *.truth.json).
 
     Cells are kept exactly as printed; a cell printed "-" is null. Exit status 2 with one line on
     stderr when a file cannot be read (encrypted, corrupt, empty, not a PDF, image only, no
@@ -82,7 +84,9 @@ def check(
         None, "--rules", help="scoring rule set (default: $JIXIAO_RULES, else shanghai)"),
     as_json: bool = typer.Option(False, "--json", help="findings as JSON lines"),
 ) -> None:
-    """Extract and check reports against the scoring rules, without a warehouse.
+    """按评分规则检查自评表（不写入数据仓库）：总分、等级、各项问题。
+
+    Extract and check reports against the scoring rules, without a warehouse.
 
     Prints, per report, the printed and the recomputed total and grade, every finding
     (data-quality issue) with both numbers, and what the identity matching across years did
@@ -209,7 +213,9 @@ def ingest(
         None, "--reprocess", help="read files again after an upgrade of jixiao 升级后重新读取: "
                                   "failed, quarantined, or all (loaded ones too)"),
 ) -> None:
-    """Ingest new reports into the warehouse (the Prefect flow ingest-reports).
+    """把新的自评表载入数据仓库（Prefect 流程 ingest-reports）。
+
+    Ingest new reports into the warehouse (the Prefect flow ingest-reports).
 
     Every file is hashed; files already ingested are skipped, the same bytes under another name
     are recorded as duplicates, unreadable files as failed, reports with structural errors as
@@ -280,29 +286,42 @@ def _is_termination(exc: BaseException) -> bool:
     return isinstance(exc, _Terminated | TerminationSignal)
 
 
-@app.command()
+def _views_help() -> str:
+    """The views, one a line, for ``jixiao sql --help`` (read from the SQL files: no
+    SQLAlchemy import at start)."""
+    import re
+
+    from warehouse.sqlfiles import view_files
+
+    return "\n".join(f"  {f.name}  {re.split(r' (?=[A-Z][a-z])', f.title, maxsplit=1)[0]}"
+                     for f in view_files())
+
+
+SQL_HELP = f"""在数据仓库上运行一条只读 SQL 查询并显示结果。
+
+Run one read-only query on the warehouse and print the result. The database is opened
+read-only: a statement that writes, or reads any other file, fails with one line (exit 1); a
+common mistake (an unknown column or table) is explained in Chinese with the columns or views
+there are. csv starts with a UTF-8 BOM (Excel reads the Chinese); json prints one array of
+objects keyed by column name. Each view's columns: jixiao schema NAME. For a workbook with
+Chinese headers and formats: jixiao export --query.
+
+可查询的视图 views:
+
+{_views_help()}
+"""
+
+
+@app.command(help=SQL_HELP)
 def sql(
-    query: str | None = typer.Argument(None, help="one SQL statement (read-only)"),
+    query: str | None = typer.Argument(None, help="one SQL statement (read-only) 一条只读语句"),
     db: Path | None = DB_OPTION,
-    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    fmt: str = typer.Option("table", "--format", help="table, csv (UTF-8 BOM) or json"),
     file: Path | None = typer.Option(None, "--file", "-f", help="read the statement from a "
                                      "file, e.g. warehouse/queries/02_grade_distribution.sql"),
 ) -> None:
-    """Run a read-only query on the warehouse and print the result.
-
-    The database is opened read-only: a statement that writes fails with a clear message
-    (exit 1). ``json`` prints one array of objects keyed by column name.
-    """
     _check_format(fmt, "sql")
-    if file is not None:
-        try:
-            query = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            typer.echo(f"jixiao sql: cannot read {file}: {exc.strerror}", err=True)
-            raise typer.Exit(1) from None
-    if not query or not query.strip():
-        typer.echo("jixiao sql: give a statement or --file FILE.sql", err=True)
-        raise typer.Exit(1)
+    query = _statement(query, file, "sql")
     columns, rows = _query(_db(db), query)
     if not _write_rows(columns, rows, fmt):
         from rich.console import Console
@@ -317,6 +336,22 @@ def sql(
         typer.echo(f"{len(rows)} row(s)")
 
 
+def _statement(query: str | None, file: Path | None, command: str) -> str:
+    """The statement given, or read from ``--file``; one line and exit 1 if there is none."""
+    if file is not None:
+        try:
+            query = file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            typer.echo(f"jixiao {command}: 无法读取 {file}：{exc.strerror} "
+                       f"(cannot read {file})", err=True)
+            raise typer.Exit(1) from None
+    if not query or not query.strip():
+        typer.echo(f"jixiao {command}: 请给出一条语句或 --file 文件.sql "
+                   "(give a statement or --file FILE.sql)", err=True)
+        raise typer.Exit(1)
+    return query
+
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -327,17 +362,16 @@ def _check_format(fmt: str, command: str) -> None:
 
 
 def _write_rows(columns: list[str], rows: list[tuple], fmt: str) -> bool:
-    """Rows as ``json`` (one array of objects) or ``csv`` on stdout; False for ``table``."""
+    """Rows as ``json`` (one array of objects) or ``csv`` (UTF-8 BOM first) on stdout; False
+    for ``table``."""
     if fmt == "json":
         sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, r))) for r in rows],
                                     ensure_ascii=False, indent=1) + "\n")
         return True
     if fmt == "csv":
-        import csv
+        from flows.export import write_rows_csv
 
-        w = csv.writer(sys.stdout)
-        w.writerow(columns)
-        w.writerows(rows)
+        write_rows_csv(sys.stdout, columns, rows)
         return True
     return False
 
@@ -356,91 +390,123 @@ def _jsonable(v):
 def _query(db: Path, query: str, params: dict | None = None, command: str = "sql"
            ) -> tuple[list[str], list[tuple]]:
     """Columns and rows of one statement on the warehouse opened read-only; one-line errors
-    (``jixiao <command>: …``), exit 1."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
-    from load import is_lock_conflict, read
-
-    if not db.exists():
-        typer.echo(f"jixiao {command}: no warehouse at {db} (run `jixiao ingest` first)",
-                   err=True)
-        raise typer.Exit(1)
-    if params is None:  # a user's statement: exactly one, and ':name' in it is no parameter
-        import duckdb
-
-        try:
-            count = len(duckdb.extract_statements(query))
-        except duckdb.Error as exc:
-            typer.echo(f"jixiao {command}: {str(exc).strip().splitlines()[0]}", err=True)
-            raise typer.Exit(1) from None
-        if count != 1:
-            typer.echo(f"jixiao {command}: give one statement at a time ({count} given)", err=True)
-            raise typer.Exit(1)
-    def run(conn) -> tuple[list[str], list[tuple]]:
-        result = (conn.exec_driver_sql(query) if params is None
-                  else conn.execute(text(query), params))
-        if not result.returns_rows:
-            return [], []
-        return list(result.keys()), [tuple(r) for r in result]
+    (``jixiao <command>: …``, in Chinese first), exit 1."""
+    from flows.export import QueryError, run_query
 
     try:
-        return read(db, run)
-    except (DBAPIError, SQLAlchemyError) as exc:
-        orig = getattr(exc, "orig", exc)
-        msg = str(orig).strip().splitlines()[0]
-        low = msg.lower()
-        if is_lock_conflict(exc):
-            msg = ("an ingest has been writing the warehouse for the last 30 s; try again when "
-                   "it has finished (`jixiao status`)")
-        elif "read-only" in low or "read only" in low:
-            msg = f"the warehouse is opened read-only; writing is not allowed here ({msg})"
-        elif "disabled by configuration" in low or "configuration has been locked" in low:
-            msg = ("queries may read the warehouse only: no other file, no extension, no "
-                   f"setting ({msg})")
-        typer.echo(f"jixiao {command}: {msg}", err=True)
+        return run_query(db, query, params)
+    except QueryError as exc:
+        typer.echo(f"jixiao {command}: {exc}", err=True)
         raise typer.Exit(1) from None
 
 
-#: the reporting views written by ``jixiao export``
-REPORT_VIEWS = ("v_project_year_over_year", "v_indicator_target_changes", "v_unmet_indicators",
-                "v_low_execution", "v_self_evaluation_flags")
+EXPORT_SUFFIXES = (".xlsx", ".csv", ".parquet")
 
 
 @app.command()
 def export(
-    to: Path = typer.Option(..., "--to", help="FILE.xlsx (one sheet per view), FILE.csv or "
-                                              "FILE.parquet (one file per view: FILE-<view>.csv)"),
+    to: Path = typer.Option(..., "--to", help="FILE.xlsx (the workbook), FILE.csv (one file per "
+                                              "sheet, FILE-<sheet>.csv) or FILE.parquet (one "
+                                              "file per view)"),
     db: Path | None = DB_OPTION,
+    query: str | None = typer.Option(None, "--query", help="export this one query instead "
+                                     "(read-only) 导出自己的查询"),
+    file: Path | None = typer.Option(None, "--file", "-f", help="export the query of FILE.sql "
+                                     "instead"),
+    unit: str | None = typer.Option(None, "--unit", help="only the units whose 主管部门 or "
+                                    "实施单位 contains this text 只导出该单位"),
+    sheet: str | None = typer.Option(None, "--sheet", help="sheet name for --query / --file "
+                                     "(default: 查询结果, or the file's name)"),
 ) -> None:
-    """Write the reporting views for people who live in Excel."""
-    from decimal import Decimal
+    """导出 Excel 工作簿（中文表头、单位汇总、问题清单），可直接转交。
 
-    import pandas as pd
+    Write the reporting views as a workbook a finance bureau can hand on: 说明, 汇总 (per unit
+    and year), 复核优先 (every report by 可信度), the detail views, and per unit a
+    <year>汇总-<unit> sheet per year and a 问题清单-<unit> sheet (what to send back: file,
+    page, project, rule, message, what to do). Chinese headers, bold and frozen, filters on,
+    widths set, amounts #,##0.00, rates and scores 0.00; ids and hashes only in hidden columns.
+    --query or --file exports one query the same way. CSV files start with a UTF-8 BOM.
+    """
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flows import export as ex
 
     suffix = to.suffix.lower()
-    if suffix not in (".xlsx", ".csv", ".parquet"):
-        typer.echo(f"jixiao export: {to.name}: use a .xlsx, .csv or .parquet file name", err=True)
+    if suffix not in EXPORT_SUFFIXES:
+        typer.echo(f"jixiao export: {to.name}：请用 .xlsx、.csv 或 .parquet 文件名 "
+                   "(use a .xlsx, .csv or .parquet file name)", err=True)
         raise typer.Exit(1)
-    frames = {}
-    for view in REPORT_VIEWS:
-        columns, rows = _query(_db(db, "export"), f"SELECT * FROM {view}", command="export")
-        frames[view] = pd.DataFrame(rows, columns=columns)
-    to.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".xlsx":
-        with pd.ExcelWriter(to) as xl:
-            for view, df in frames.items():
-                df.to_excel(xl, sheet_name=view[:31], index=False)
-                typer.echo(f"{view}: {len(df)} row(s) → {to} (sheet {view[:31]})")
-        return
-    for view, df in frames.items():
-        path = to.with_name(f"{to.stem}-{view}{suffix}")
-        if suffix == ".csv":
-            df.to_csv(path, index=False, encoding="utf-8-sig")  # the BOM tells Excel it is UTF-8
+    if query is not None and file is not None:
+        typer.echo("jixiao export: --query 与 --file 只能用一个 (give --query or --file, "
+                   "not both)", err=True)
+        raise typer.Exit(1)
+    path = _db(db, "export")
+    if query is not None or file is not None:
+        statement = _statement(query, file, "export")
+        names, rows = _query(path, statement, command="export")
+        if not names:
+            typer.echo("jixiao export: 该语句不返回数据，没有可导出的内容 (the statement returns "
+                       "no rows to export)", err=True)
+            raise typer.Exit(1)
+        title = sheet or (file.stem if file is not None else "查询结果")
+        sheets = [ex.table_sheet(ex.sheet_name(title, set()), names, rows,
+                                 about=statement.strip())]
+        raw = {sheets[0].name: (names, rows)}
+    else:
+        sheets, raw = _standard_workbook(path, unit, views=suffix == ".parquet")
+    try:
+        if suffix == ".xlsx":
+            if query is None and file is None:
+                at = datetime.now(ZoneInfo("Asia/Shanghai"))
+                sheets = [ex.about_sheet(sheets, db=path, unit=unit, at=at), *sheets]
+            ex.write_xlsx(to, sheets, title="jixiao 绩效自评报表")
+            for s in sheets:
+                typer.echo(f"{s.name}: {len(s.rows)} 行 row(s)")
+            typer.echo(f"→ {to}")
+        elif suffix == ".csv":
+            one = query is not None or file is not None
+            for s in sheets:
+                target = to if one else to.with_name(f"{to.stem}-{ex.file_part(s.name)}.csv")
+                ex.write_csv(target, s)
+                typer.echo(f"{s.name}: {len(s.rows)} 行 row(s) → {target}")
         else:
-            decimals = [c for c in df.columns if df[c].map(type).eq(Decimal).any()]
-            df.astype(dict.fromkeys(decimals, "float64")).to_parquet(path, index=False)
-        typer.echo(f"{view}: {len(df)} row(s) → {path}")
+            for name, (names, rows) in raw.items():
+                target = to if len(raw) == 1 and (query or file) else to.with_name(
+                    f"{to.stem}-{name}.parquet")
+                ex.write_parquet(target, names, rows)
+                typer.echo(f"{name}: {len(rows)} row(s) → {target}")
+    except ex.ExportError as exc:
+        typer.echo(f"jixiao export: {to}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except BrokenPipeError:  # stdout closed early (| head): not about the file
+        raise
+    except OSError as exc:
+        typer.echo(f"jixiao export: 无法写入 {exc.filename or to}（{exc.strerror}）：请换一个可写的"
+                   f"位置或文件名 (cannot write {exc.filename or to}: {exc.strerror})", err=True)
+        raise typer.Exit(1) from None
+
+
+def _standard_workbook(db: Path, unit: str | None, views: bool):
+    """The standard sheets and, if ``views`` (parquet), each view's rows as stored (one
+    snapshot)."""
+    from flows import export as ex
+    from load import read
+
+    try:
+        ex.require_warehouse(db)
+    except ex.QueryError as exc:
+        typer.echo(f"jixiao export: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+    def build(conn):
+        return ex.standard_sheets(conn, unit), ex.view_tables(conn, unit) if views else {}
+
+    try:
+        return read(db, build)
+    except ex.ExportError as exc:
+        typer.echo(f"jixiao export: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -450,9 +516,13 @@ def issues(
     severity: str | None = typer.Option(None, "--severity", help="error or warning"),
     year: int | None = typer.Option(None, "--year", help="only this fiscal year"),
     limit: int = typer.Option(100, "--limit", min=1),
-    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    fmt: str = typer.Option("table", "--format", help="table, csv (UTF-8 BOM) or json"),
 ) -> None:
-    """List the data-quality issues (dq_issue), newest first."""
+    """列出数据质量问题（文件、页码、项目、规则、说明），最新的在前。
+
+    List the data-quality issues (dq_issue), newest first. Per unit, with what to send back:
+    the 问题清单 sheets of jixiao export (view v_issue_list).
+    """
     _check_format(fmt, "issues")
     where, params = [], {}
     if file:
@@ -460,7 +530,8 @@ def issues(
         params["file"] = f"%{file}%"
     if severity:
         if severity not in ("error", "warning"):
-            typer.echo("jixiao issues: --severity is error or warning", err=True)
+            typer.echo("jixiao issues: --severity 为 error 或 warning "
+                       "(--severity is error or warning)", err=True)
             raise typer.Exit(1)
         where.append("severity = :severity")
         params["severity"] = severity
@@ -491,8 +562,76 @@ def issues(
 
 
 @app.command()
+def schema(
+    name: str | None = typer.Argument(None, help="a table, view or documented query "
+                                      "表、视图或查询的名称"),
+) -> None:
+    """显示数据仓库的表和视图：每列的中文名称、单位和说明。
+
+    Without NAME: every table, view and documented query with what it holds. With NAME: that
+    table's or view's columns (type, Chinese term and unit, meaning), or that query's question.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from warehouse.schema import catalog, query_files
+
+    relations = {r.name: r for r in catalog()}
+    queries = {q.name: q for q in query_files()}
+    console = Console(width=200)
+    if name is None:
+        for kind, title in (("table", "表 tables"), ("view", "视图 views")):
+            table = Table(title=title, title_justify="left")
+            table.add_column("名称 name")
+            table.add_column("说明 comment")
+            for r in relations.values():
+                if r.kind == kind:
+                    table.add_row(r.name, escape(r.comment))
+            console.print(table)
+        table = Table(title="查询 documented queries (warehouse/queries, jixiao sql --file)",
+                      title_justify="left")
+        table.add_column("名称 name")
+        table.add_column("问题 question")
+        for q in queries.values():
+            table.add_row(q.name, escape(q.title))
+        console.print(table)
+        typer.echo("jixiao schema NAME：显示该表或视图的各列 (the columns of NAME)")
+        return
+    if name in queries:
+        q = queries[name]
+        console.print(escape(q.header), highlight=False)
+        import os
+
+        typer.echo(f"jixiao sql --file {os.path.relpath(q.path)}")
+        return
+    rel = relations.get(name) or relations.get(name.lower())
+    if rel is None:
+        import difflib
+
+        near = difflib.get_close_matches(name.lower(), [*relations, *queries], n=1)
+        typer.echo(f"jixiao schema: 没有名为 “{name}” 的表、视图或查询"
+                   + (f"；是否想用 “{near[0]}”？" if near else "")
+                   + "；不带参数运行 `jixiao schema` 列出全部 (no table, view or query named "
+                     f"{name!r})", err=True)
+        raise typer.Exit(1)
+    console.print(f"{'表' if rel.kind == 'table' else '视图'} {rel.name}: {escape(rel.comment)}",
+                  highlight=False)
+    if rel.grain:
+        console.print(f"grain 粒度: {escape(rel.grain)}", highlight=False)
+    table = Table()
+    for col in ("列 column", "类型 type", "中文名称（单位）与说明 comment"):
+        table.add_column(col)
+    for c in rel.columns:
+        table.add_row(c.name, c.type, escape(c.comment))
+    console.print(table)
+
+
+@app.command()
 def serve(verbose: bool = typer.Option(False, "--verbose", help="show Prefect's logs")) -> None:
-    """Serve the nightly deployment of the ingest flow until interrupted.
+    """按计划每晚自动入库（直到中断）。
+
+    Serve the nightly deployment of the ingest flow until interrupted.
 
     Schedule: $JIXIAO_SCHEDULE (cron, default 0 2 * * *, Asia/Shanghai; or 'every 30s').
     Without PREFECT_API_URL a local Prefect server (scheduler and UI) is started on
@@ -524,7 +663,9 @@ def status(
     db: Path | None = DB_OPTION,
     limit: int = typer.Option(10, "--limit", min=1, help="how many runs to show"),
 ) -> None:
-    """The last ingest runs (ingest_run): when, how long, counts, state, alert; and when the
+    """最近的入库运行：时间、用时、数量、状态、告警，以及下次计划运行。
+
+    The last ingest runs (ingest_run): when, how long, counts, state, alert; and when the
     next scheduled run is due. A run without an end is still running or was killed."""
     from datetime import UTC, datetime
 
@@ -613,6 +754,28 @@ def _plain(text: str) -> str:
     from rich.markup import escape
 
     return escape(safe_name(text))
+
+
+def _reflow(text: str | None) -> str | None:
+    """A help text for the terminal: the lines of a paragraph joined (the help printer keeps
+    every line break, then wraps again), blank lines between paragraphs kept, lines of a list
+    (starting with two spaces) kept apart."""
+    if not text:
+        return text
+    import inspect
+
+    out = []
+    for para in inspect.cleandoc(text).split("\n\n"):
+        lines = para.splitlines()
+        if lines and all(line.startswith("  ") for line in lines):
+            out.append("\n".join(line.strip() for line in lines))
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
+
+
+for _info in app.registered_commands:  # every command's --help: Chinese first, reflowed
+    _info.help = _reflow(_info.help or (_info.callback.__doc__ if _info.callback else None))
 
 
 def main() -> None:  # pragma: no cover - console entry

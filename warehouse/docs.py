@@ -2,7 +2,8 @@
 
 Tables, grains, columns, the types DuckDB actually stores (read back from an in-memory
 warehouse built by :func:`warehouse.schema.create_schema`), keys and comments; the views with
-their header and columns; the documented queries with their question. ``--check`` exits 1 when
+their header, columns and column comments (and the credibility weights, read from
+``v_credibility_weights``); the documented queries with their question. ``--check`` exits 1 when
 the committed file is out of date (the test suite checks the same).
 """
 
@@ -22,8 +23,10 @@ def _cell(s: object) -> str:
     return str(s if s is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def _stored_types() -> tuple[dict[tuple[str, str], str], dict[str, list[tuple[str, str]]]]:
-    """(table, column) → DuckDB type, and view → [(column, type)], from an in-memory build."""
+def _stored_types() -> tuple[dict[tuple[str, str], str],
+                            dict[str, list[tuple[str, str, str]]], list[tuple]]:
+    """(table, column) → DuckDB type; view → [(column, type, comment)]; and the credibility
+    weights (rows of v_credibility_weights), from an in-memory build."""
     from warehouse.schema import create_schema
 
     engine = create_engine("duckdb:///:memory:")
@@ -33,18 +36,22 @@ def _stored_types() -> tuple[dict[tuple[str, str], str], dict[str, list[tuple[st
             cols = {(t, c): d for t, c, d in conn.exec_driver_sql(
                 "SELECT table_name, column_name, data_type FROM duckdb_columns() "
                 "WHERE schema_name = 'main' ORDER BY table_name, column_index").all()}
-            views: dict[str, list[tuple[str, str]]] = {}
+            views: dict[str, list[tuple[str, str, str]]] = {}
             for f in view_files():
-                views[f.name] = [(r[0], r[1]) for r in conn.exec_driver_sql(
-                    f"DESCRIBE {f.name}").all()]
+                views[f.name] = [tuple(r) for r in conn.exec_driver_sql(
+                    "SELECT column_name, data_type, comment FROM duckdb_columns() "
+                    f"WHERE table_name = '{f.name}' ORDER BY column_index").all()]
+            weights = [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT * FROM v_credibility_weights ORDER BY max_penalty DESC, "
+                "first_penalty DESC, flag_code").all()]
     finally:
         engine.dispose()
-    return cols, views
+    return cols, views, weights
 
 
 def render() -> str:
     """The whole SCHEMA.md text."""
-    types, view_cols = _stored_types()
+    types, view_cols, weights = _stored_types()
     tables = list(metadata.tables.values())
     out = [
         "# jixiao warehouse schema",
@@ -86,11 +93,28 @@ def render() -> str:
                   if k.__class__.__name__ == "CheckConstraint"]
         for sql in checks:
             out.append(f"\nCheck: `{sql}`")
-    out += ["", "## Views (`warehouse/views/*.sql`)", ""]
+    out += ["", "## Views (`warehouse/views/*.sql`)", "",
+            "Every reporting view carries the unit (`department` 主管部门, `implementing_unit` "
+            "实施单位, as printed in that year's report) and, where its grain is a project, the "
+            "stable `project_id`. The column comments below are stored in DuckDB too; they come "
+            "from `VIEW_COLUMNS` in `warehouse/schema.py` (`jixiao schema NAME` prints them).",
+            "", "| view | comment |", "|---|---|"]
+    for f in view_files():
+        out.append(f"| [`{f.name}`](#{f.name}) | {_cell(f.title)} |")
+    out.append("")
     for f in view_files():
         out += [f"### {f.name}", ""]
         out += [f"> {line}" if line else ">" for line in f.header.splitlines()]
-        out += ["", "Columns: " + ", ".join(f"`{c}` {d}" for c, d in view_cols[f.name]), ""]
+        out += ["", "| column | type | comment |", "|---|---|---|"]
+        out += [f"| `{c}` | {d} | {_cell(m)} |" for c, d, m in view_cols[f.name]]
+        out.append("")
+        if f.name == "v_credibility_weights":
+            out += ["Weights (可信度 = 100 − Σ penalty, at least 0; a flag on n items costs "
+                    "first_penalty + per_extra_item × (n − 1), at most max_penalty):", "",
+                    "| flag_code | 可信度标记 | first_penalty | per_extra_item | max_penalty |",
+                    "|---|---|---|---|---|"]
+            out += [f"| `{c}` | {_cell(d)} | {a} | {b} | {m} |" for c, d, a, b, m in weights]
+            out.append("")
     out += ["## Queries (`warehouse/queries/*.sql`)", ""]
     for f in query_files():
         out += [f"### {f.name}", ""]

@@ -23,9 +23,9 @@ Public API: :data:`metadata`, the :class:`~sqlalchemy.Table` objects, :data:`TAB
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sqlalchemy import (
     BigInteger,
@@ -45,9 +45,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-HERE = Path(__file__).resolve().parent
-VIEWS_DIR = HERE / "views"
-QUERIES_DIR = HERE / "queries"
+from warehouse.sqlfiles import (  # noqa: F401  (re-exported: the schema's public API)
+    HERE,
+    QUERIES_DIR,
+    VIEWS_DIR,
+    SqlFile,
+    query_files,
+    sql_header,
+    view_files,
+)
 
 #: 万元, 2 decimals
 MONEY = Numeric(18, 2)
@@ -408,64 +414,217 @@ RUN_COUNTS: tuple[str, ...] = tuple(name for name, _ in _COUNTS)
 # views and queries (SQL files with a header comment)
 # --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class SqlFile:
-    """One ``.sql`` file of views/ or queries/: name (file stem), header comment, statement."""
+#: units of the view columns (the part of a comment in （）), with the number format exports use
+MONEY_UNIT, PERCENT_UNIT, POINTS_UNIT = "万元", "%", "分"
+#: units counted in whole numbers (exports: no decimals)
+COUNT_UNITS = ("个", "项", "条", "年", "位", "页")
 
-    name: str
-    path: Path
-    header: str  # the leading ``--`` comment lines, without ``--``
-    sql: str  # the whole file
+
+@dataclass(frozen=True, slots=True)
+class ViewColumn:
+    """What a column of a view means: the Chinese term (the header of an export), its unit
+    (万元, %, 分, a count …), a short explanation; ``internal`` marks ids and hashes (hidden in
+    exports); ``labels`` the Chinese words exports show for coded values."""
+
+    label: str
+    unit: str = ""
+    note: str = ""
+    internal: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
-    def title(self) -> str:
-        """The first header line."""
-        return self.header.splitlines()[0] if self.header else self.name
+    def header(self) -> str:
+        """``全年预算数（万元）``: the term with its unit, as a column heading."""
+        return f"{self.label}（{self.unit}）" if self.unit else self.label
+
+    @property
+    def comment(self) -> str:
+        """The COMMENT stored in DuckDB: Chinese term, unit, explanation."""
+        return f"{self.header} {self.note}".strip()
 
 
-def sql_header(sql: str) -> str:
-    """The leading ``--`` comment lines of a SQL text, without the ``--``."""
-    lines = []
-    for line in sql.splitlines():
-        s = line.strip()
-        if not s.startswith("--"):
-            break
-        lines.append(s[2:].strip())
-    return "\n".join(lines).strip()
+_V = ViewColumn
+_YES_NO = {"true": "是", "false": "否"}
+_STATUS = {"loaded": "已入库", "quarantined": "已隔离（未入库）", "failed": "无法读取",
+           "duplicate": "重复文件", "superseded": "已被新版本替代"}
+_KINDS = {"numeric": "数值", "range": "区间", "qualitative": "定性", "period": "期限",
+          "unparsed": "无法解析", "empty": "空"}
+
+#: every column of every view, by name (one meaning per name across the views); the one place
+#: their documentation lives: DuckDB's comments, ``jixiao schema``, SCHEMA.md and the headers and
+#: number formats of ``jixiao export`` come from here
+VIEW_COLUMNS: Mapping[str, ViewColumn] = MappingProxyType({
+    # who and what
+    "department": _V("主管部门", note="supervising department as printed in the report of that "
+                     "year (dim_department.name)"),
+    "implementing_unit": _V("实施单位", note="implementing unit as printed in the report of that "
+                            "year (dim_department.name)"),
+    "project_id": _V("项目编号", note="stable project id across years (prj_ + hash; "
+                     "dim_project.project_id)", internal=True),
+    "project_name": _V("项目名称", note="latest name of the project (dim_project)"),
+    "reported_name": _V("项目名称(当年)", note="name as printed in that year's report"),
+    "prev_reported_name": _V("项目名称(上年)", note="name as printed in the previous year's report"),
+    "fiscal_year": _V("年度", note="fiscal year of the report (YYYY)"),
+    "prev_fiscal_year": _V("上年年度", note="fiscal year compared with (fiscal_year - 1)"),
+    "file_name": _V("文件名", note="file the report was read from"),
+    "page": _V("页码", note="1-based PDF page (the report's first page, or the row's)"),
+    "document_id": _V("文件编号", note="source_document.document_id (the file's sha256)",
+                      internal=True),
+    # indicators
+    "indicator_id": _V("指标编号", note="stable indicator id across years (ind_ + hash)",
+                       internal=True),
+    "indicator_name": _V("三级指标", note="indicator name as printed that year"),
+    "prev_indicator_name": _V("三级指标(上年)", note="indicator name as printed the year before"),
+    "indicator": _V("三级指标", note="indicator the finding is about, if one row"),
+    "position": _V("行序", note="1-based row of the indicator block"),
+    "level1": _V("一级指标", note="level-1 indicator as printed (产出 / 效益 / 满意度)"),
+    "level2": _V("二级指标", note="level-2 indicator as printed (数量, 质量, 时效, 成本 …)"),
+    "target_text": _V("年度指标值", note="target as printed"),
+    "prev_target_text": _V("年度指标值(上年)", note="target as printed the year before"),
+    "target_kind": _V("指标值类型", note="numeric / range / qualitative / period / unparsed / empty",
+                      labels=_KINDS),
+    "prev_target_kind": _V("指标值类型(上年)", note="kind of the previous year's target",
+                           labels=_KINDS),
+    "target_operator": _V("比较符", note="target operator: = >= <= > <"),
+    "prev_target_operator": _V("比较符(上年)", note="the previous year's operator"),
+    "target_low": _V("目标下限", note="lower bound of the target, in target_unit"),
+    "prev_target_low": _V("目标下限(上年)", note="the previous year's lower bound"),
+    "target_high": _V("目标上限", note="upper bound of the target, in target_unit"),
+    "prev_target_high": _V("目标上限(上年)", note="the previous year's upper bound"),
+    "target_unit": _V("计量单位", note="unit of the target as printed (%, 名, 家 …)"),
+    "prev_target_unit": _V("计量单位(上年)", note="the previous year's unit"),
+    "direction": _V("指标方向", note="higher_is_better / lower_is_better (numeric targets)",
+                    labels={"higher_is_better": "越高越好", "lower_is_better": "越低越好"}),
+    "actual_text": _V("实际完成值", note="actual as printed"),
+    "prev_actual_text": _V("实际完成值(上年)", note="the previous year's actual as printed"),
+    "actual_value": _V("实际完成值(数值)", note="actual as a number, in actual_unit"),
+    "actual_unit": _V("完成值单位", note="unit of the actual as printed"),
+    "achieved": _V("是否达成", note="target met (null: not comparable)", labels=_YES_NO),
+    "prev_achieved": _V("上年是否达成", note="target met the year before", labels=_YES_NO),
+    "completion_pct": _V("完成比例", PERCENT_UNIT, "actual / target floor × 100"),
+    "change": _V("变化类型", note="lowered / raised / operator_changed / direction_changed / "
+                 "unit_changed / kind_changed / range_changed / text_changed",
+                 labels={"lowered": "调低", "raised": "调高", "operator_changed": "比较符改变",
+                         "direction_changed": "方向改变", "unit_changed": "单位改变",
+                         "kind_changed": "类型改变", "range_changed": "区间改变",
+                         "text_changed": "文字改变"}),
+    "lowered": _V("是否调低", note="target easier to meet than the year before", labels=_YES_NO),
+    "raised": _V("是否调高", note="target harder to meet than the year before", labels=_YES_NO),
+    "deviation_reason": _V("偏差原因", note="偏差原因分析及改进措施 as printed"),
+    "last_deviation_reason": _V("偏差原因(最近一年)", note="偏差原因分析及改进措施 of the "
+                                "latest year missed"),
+    "has_reason": _V("是否说明原因", note="a deviation reason is written (placeholders such as "
+                     "无, /, - do not count)", labels=_YES_NO),
+    "reason_text": _V("偏差原因汇总", note="the report's 偏差原因分析 texts, joined"),
+    "years_missed": _V("未达成年数", "年", "fiscal years with achieved = false"),
+    "years_reported": _V("填报年数", "年", "fiscal years with a result for the indicator"),
+    "first_year": _V("首次未达成年度", note="first fiscal year missed"),
+    "last_year": _V("最近未达成年度", note="latest fiscal year missed"),
+    "years": _V("未达成年度", note="fiscal years missed, comma-separated"),
+    "history": _V("历年目标与实际", note="target and actual of each year missed"),
+    "points_lost": _V("失分", POINTS_UNIT, "weight − score (summed over the years missed in "
+                      "v_indicators_never_met)"),
+    # money and scores
+    "budget_initial": _V("年初预算数", MONEY_UNIT, "initial budget, 年度资金总额 row (summed "
+                         "per unit in v_unit_year_summary)"),
+    "budget_full_year": _V("全年预算数", MONEY_UNIT, "full-year budget after mid-year "
+                           "adjustment, 年度资金总额 row (summed per unit in v_unit_year_summary)"),
+    "executed": _V("全年执行数", MONEY_UNIT, "amount executed, 年度资金总额 row (summed per unit "
+                   "in v_unit_year_summary)"),
+    "unexecuted": _V("未执行金额", MONEY_UNIT, "全年预算数 − 全年执行数"),
+    "appropriation_full_year": _V("当年财政拨款", MONEY_UNIT, "full-year budget from the year's "
+                                  "appropriation (funding_source = appropriation)"),
+    "carryover_full_year": _V("上年结转资金", MONEY_UNIT, "full-year budget carried over "
+                              "(funding_source = carryover)"),
+    "other_full_year": _V("其他资金", MONEY_UNIT, "full-year budget from other sources "
+                          "(funding_source = other)"),
+    "prev_budget_full_year": _V("上年全年预算数", MONEY_UNIT, "the previous year's full-year "
+                                "budget"),
+    "prev_executed": _V("上年全年执行数", MONEY_UNIT, "the previous year's amount executed"),
+    "budget_full_year_change": _V("全年预算数变化", MONEY_UNIT, "全年预算数 − 上年全年预算数"),
+    "budget_full_year_change_pct": _V("全年预算数变化率", PERCENT_UNIT,
+                                      "(全年预算数 − 上年) / 上年 × 100"),
+    "executed_change": _V("全年执行数变化", MONEY_UNIT, "全年执行数 − 上年全年执行数"),
+    "execution_rate": _V("执行率", PERCENT_UNIT, "全年执行数 / 全年预算数 × 100, recomputed "
+                         "(the printed one when it cannot be; per unit: the sums' ratio)"),
+    "execution_rate_printed": _V("执行率(填报)", PERCENT_UNIT, "execution rate as printed"),
+    "prev_execution_rate": _V("上年执行率", PERCENT_UNIT, "the previous year's execution rate"),
+    "execution_rate_change": _V("执行率变化", PERCENT_UNIT, "执行率 − 上年执行率 "
+                                "(percentage points)"),
+    "weight": _V("分值", POINTS_UNIT, "weight of the row (the execution rate's in "
+                 "v_low_execution, the indicator's otherwise)"),
+    "score": _V("得分", POINTS_UNIT, "score as printed"),
+    "expected_score": _V("应得分", POINTS_UNIT, "score by the rule set"),
+    "total_score": _V("总分", POINTS_UNIT, "self-assessed total score as printed"),
+    "recomputed_score": _V("复核总分", POINTS_UNIT, "total recomputed by the rule set"),
+    "prev_total_score": _V("上年总分", POINTS_UNIT, "the previous year's total score"),
+    "total_score_change": _V("总分变化", POINTS_UNIT, "总分 − 上年总分"),
+    "avg_total_score": _V("平均总分", POINTS_UNIT, "mean of the unit's total scores"),
+    "min_total_score": _V("最低总分", POINTS_UNIT, "lowest of the unit's total scores"),
+    "grade": _V("评分等级", note="grade as printed (优 / 良 / 中 / 差)"),
+    "prev_grade": _V("上年评分等级", note="the previous year's grade"),
+    "grade_changed": _V("等级是否变化", note="grade differs from the previous year's",
+                        labels=_YES_NO),
+    "is_first_year": _V("是否首年", note="no report for the previous year", labels=_YES_NO),
+    "dq_status": _V("数据质量状态", note="ok, or warning when the report broke a scoring rule",
+                    labels={"ok": "无问题", "warning": "有警告"}),
+    # per unit and year
+    "projects": _V("项目数", "个", "loaded reports (projects) of the unit that year"),
+    "grade_excellent": _V("优", "个", "reports graded 优"),
+    "grade_good": _V("良", "个", "reports graded 良"),
+    "grade_fair": _V("中", "个", "reports graded 中"),
+    "grade_poor": _V("差", "个", "reports graded 差"),
+    "score_dropped": _V("总分下降项目数", "个", "reports whose total fell from the previous year"),
+    "low_execution": _V("执行率低于90%项目数", "个", "reports with execution rate below 90 %"),
+    "unmet_indicators": _V("未达成指标数", "项", "indicator rows with achieved = false"),
+    "flagged_reports": _V("有可信度标记的自评表数", "个", "reports with at least one flag"),
+    "min_credibility": _V("最低可信度", POINTS_UNIT, "lowest 可信度 of the unit's reports"),
+    "avg_credibility": _V("平均可信度", POINTS_UNIT, "mean 可信度 of the unit's reports"),
+    "open_issues": _V("待处理问题数", "条", "v_issue_list rows with needs_action"),
+    # credibility
+    "flag_code": _V("标记代码", note="stable code of the credibility flag"),
+    "flag_description": _V("可信度标记", note="what the flag means, in Chinese"),
+    "items": _V("涉及条数", "条", "rows (indicators, funding rows) behind the flag"),
+    "detail": _V("标记依据", note="the rows behind the flag, with their numbers"),
+    "penalty": _V("扣分", POINTS_UNIT, "what the flag takes off 可信度 (v_report_credibility: "
+                  "the sum of its flags')"),
+    "first_penalty": _V("首项扣分", POINTS_UNIT, "penalty of a flag on one item"),
+    "per_extra_item": _V("每增一项加扣", POINTS_UNIT, "added for each further item"),
+    "max_penalty": _V("最多扣分", POINTS_UNIT, "cap of the flag's penalty"),
+    "credibility": _V("可信度", POINTS_UNIT, "100 − Σ penalty of the report's flags, at least 0"),
+    "flags": _V("标记数", "个", "credibility flags of the report"),
+    "reasons": _V("扣分原因", note="each flag with its penalty and evidence, costliest first"),
+    "flag_codes": _V("标记代码列表", note="codes of the report's flags, costliest first"),
+    "review_rank": _V("复核优先序", "位", "order to review all reports in (1 = first)"),
+    "unit_rank": _V("单位内复核优先序", "位", "the same order within one 主管部门 / 实施单位"),
+    # findings
+    "unit_basis": _V("单位依据", note="how the unit was found: 本表, 已入库版本, 同一文件, "
+                     "同名项目(推断) (a guess: check it); null: not found"),
+    "check_code": _V("规则代码", note="stable check code (missing_grade, total_not_sum …)"),
+    "severity": _V("严重程度", note="error (not loaded) or warning",
+                   labels={"error": "错误", "warning": "警告"}),
+    "message": _V("问题说明", note="what is wrong, in Chinese, with both numbers"),
+    "printed": _V("填报值", note="value printed in the report"),
+    "expected": _V("应为", note="value the rules give, or the earlier version's"),
+    "document_status": _V("文件状态", note="loaded / quarantined / failed / duplicate / "
+                          "superseded", labels=_STATUS),
+    "action": _V("处理建议", note="what the unit (or the bureau) should do, in Chinese"),
+    "needs_action": _V("是否需处理", note="false for notices and findings fixed by a later file",
+                       labels=_YES_NO),
+    "detected_at": _V("发现时间", note="when the finding was recorded"),
+    "issue_id": _V("问题编号", note="dq_issue.issue_id", internal=True),
+})
+
+#: a column whose meaning differs in one view: (view, column) → its documentation
+VIEW_COLUMN_OVERRIDES: Mapping[tuple[str, str], ViewColumn] = MappingProxyType({
+    ("v_report_credibility", "penalty"): _V("扣分合计", POINTS_UNIT, "Σ penalty of the "
+                                            "report's flags"),
+})
 
 
-def _sql_files(folder: Path) -> tuple[SqlFile, ...]:
-    out = []
-    for p in sorted(folder.glob("*.sql")):
-        sql = p.read_text(encoding="utf-8")
-        out.append(SqlFile(p.stem, p, sql_header(sql), sql))
-    return tuple(out)
-
-
-def view_files() -> tuple[SqlFile, ...]:
-    """Every view of ``warehouse/views``, in an order where a view comes after those it uses."""
-    files = {f.name: f for f in _sql_files(VIEWS_DIR)}
-    order: list[str] = []
-
-    def visit(name: str, stack: tuple[str, ...] = ()) -> None:
-        if name in order:
-            return
-        if name in stack:
-            raise ValueError(f"views: cycle {' → '.join((*stack, name))}")
-        body = files[name].sql
-        for other in sorted(files):
-            if other != name and re.search(rf"\b{re.escape(other)}\b", body):
-                visit(other, (*stack, name))
-        order.append(name)
-
-    for name in sorted(files):
-        visit(name)
-    return tuple(files[n] for n in order)
-
-
-def query_files() -> tuple[SqlFile, ...]:
-    """Every documented query of ``warehouse/queries``, by file name."""
-    return _sql_files(QUERIES_DIR)
+def view_column(view: str, column: str) -> ViewColumn | None:
+    """The documentation of one column of a view (None: undocumented)."""
+    return VIEW_COLUMN_OVERRIDES.get((view, column)) or VIEW_COLUMNS.get(column)
 
 
 def _quote(s: str) -> str:
@@ -474,12 +633,20 @@ def _quote(s: str) -> str:
 
 def apply_views(conn: Connection) -> tuple[str, ...]:
     """``CREATE OR REPLACE VIEW`` for every file of ``warehouse/views`` (the file's statement is
-    the view's SELECT), with the header's first line as the view's comment."""
+    the view's SELECT), with the header's first line as the view's comment and each column's
+    comment from :data:`VIEW_COLUMNS`."""
     names = []
     for f in view_files():
         body = f.sql.strip().rstrip(";")
         conn.exec_driver_sql(f"CREATE OR REPLACE VIEW {f.name} AS\n{body}")
         conn.exec_driver_sql(f"COMMENT ON VIEW {f.name} IS {_quote(f.title)}")
+        for (column,) in conn.exec_driver_sql(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                f"AND table_name = {_quote(f.name)} ORDER BY column_index").all():
+            doc = view_column(f.name, column)
+            if doc is not None:  # an undocumented column fails the tests, not an ingest
+                conn.exec_driver_sql(
+                    f"COMMENT ON COLUMN {f.name}.{column} IS {_quote(doc.comment)}")
         names.append(f.name)
     return tuple(names)
 
@@ -534,3 +701,51 @@ def create_schema(conn: Connection) -> None:
     add_missing_columns(conn)
     apply_comments(conn)
     apply_views(conn)
+
+
+# --------------------------------------------------------------------------------------------
+# the catalog: every table and view with its columns, as DuckDB stores them
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CatalogColumn:
+    """One column of a table or view: name, DuckDB type, comment (Chinese term, unit, note)."""
+
+    name: str
+    type: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A table or a view of the warehouse with its comment, grain (tables) and columns."""
+
+    name: str
+    kind: str  # "table" or "view"
+    comment: str
+    grain: str
+    columns: tuple[CatalogColumn, ...]
+
+
+def catalog() -> tuple[Relation, ...]:
+    """Every table (in :data:`TABLES` order) and view (in dependency order) of this version of
+    the schema, with the types and comments DuckDB stores, read from an in-memory build (no
+    warehouse file needed)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine("duckdb:///:memory:")
+    try:
+        with engine.begin() as conn:
+            create_schema(conn)
+            cols: dict[str, list[CatalogColumn]] = {}
+            for t, c, d, m in conn.exec_driver_sql(
+                    "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+                    "WHERE schema_name = 'main' AND NOT internal "
+                    "ORDER BY table_name, column_index").all():
+                cols.setdefault(t, []).append(CatalogColumn(c, d, m or ""))
+    finally:
+        engine.dispose()
+    out = [Relation(t.name, "table", t.comment or "", t.info.get("grain", ""),
+                    tuple(cols[t.name])) for t in TABLES]
+    out += [Relation(f.name, "view", f.title, "", tuple(cols[f.name])) for f in view_files()]
+    return tuple(out)

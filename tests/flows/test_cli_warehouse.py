@@ -34,7 +34,7 @@ def test_sql_json_is_one_array_of_objects(db):
 
 def test_sql_csv_and_table(db):
     r = _cli("sql", "--db", db, "--format", "csv", "SELECT 1 AS a, '优' AS grade")
-    assert r.returncode == 0 and r.stdout.splitlines() == ["a,grade", "1,优"]
+    assert r.returncode == 0 and r.stdout.splitlines() == ["\ufeffa,grade", "1,优"]  # BOM: Excel
     r = _cli("sql", "--db", db, "SELECT count(*) AS n FROM fact_project_evaluation")
     assert r.returncode == 0 and "34" in r.stdout and "1 row(s)" in r.stdout
 
@@ -54,20 +54,44 @@ def test_sql_bad_statement_one_line(db):
 
 
 def test_export_xlsx_csv_parquet(db, tmp_path):
+    """The night's workbook: the findings of the malformed files go back to their unit, the
+    unreadable files (no unit to be read) to 问题清单-未识别单位; CSV and parquet alike."""
     import pandas as pd
+    from openpyxl import load_workbook
 
     r = _cli("export", "--db", db, "--to", str(tmp_path / "report.xlsx"))
     assert r.returncode == 0, r.stderr
-    sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None)
-    assert set(sheets) == {"v_project_year_over_year", "v_indicator_target_changes",
-                           "v_unmet_indicators", "v_low_execution", "v_self_evaluation_flags"}
-    assert len(sheets["v_project_year_over_year"]) == 34
+    wb = load_workbook(tmp_path / "report.xlsx")
+    unit = "上海市闵行区总工会"
+    assert {"说明", "汇总", "复核优先", "逐年对比", "未达成指标", "执行率低于90%", "可信度标记",
+            f"2024汇总-{unit}", f"问题清单-{unit}", "问题清单-未识别单位"} <= set(wb.sheetnames)
+    sheet = wb[f"问题清单-{unit}"]
+    heads = [c.value for c in sheet[1]]
+    rows = [dict(zip(heads, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    by_file = {}
+    for x in rows:
+        by_file.setdefault(x["文件名"], []).append(x)
+    (grade,) = by_file["missing-grade.pdf"]
+    assert (grade["页码"], grade["项目名称"], grade["规则代码"], grade["规则说明"]) == (
+        4, "退管会工作", "missing_grade", "缺少评分等级")
+    assert grade["处理建议"] == "该自评表未入库：请更正后重新报送"
+    assert {x["规则代码"] for x in by_file["total-not-sum.pdf"]} == {
+        "total_not_sum", "version_not_applied"}
+    # notices (a duplicate, a superseded report) are not sent back
+    assert "zonggonghui-2023-copy.pdf" not in by_file
+    assert not any(x["规则代码"] == "superseded_report" for x in rows)
+    unknown = wb["问题清单-未识别单位"]
+    files = {row[1].value for row in unknown.iter_rows(min_row=2)}
+    assert files == {"empty.pdf", "encrypted.pdf", "not-a-pdf.pdf", "scanned-no-text.pdf",
+                     "truncated.pdf"}
+    assert len(wb[f"2024汇总-{unit}"]["A"]) == 12 + 2  # heading, 12 projects, 合计
     for suffix in (".csv", ".parquet"):
         r = _cli("export", "--db", db, "--to", str(tmp_path / f"report{suffix}"))
         assert r.returncode == 0, r.stderr
-        low = tmp_path / f"report-v_low_execution{suffix}"
-        df = pd.read_csv(low) if suffix == ".csv" else pd.read_parquet(low)
-        assert sorted(df["fiscal_year"]) == [2022, 2024]
+    low = pd.read_csv(tmp_path / "report-执行率低于90%.csv", encoding="utf-8-sig")
+    assert sorted(low["年度"]) == [2022, 2024]
+    low = pd.read_parquet(tmp_path / "report-v_low_execution.parquet")
+    assert sorted(low["fiscal_year"]) == [2022, 2024]
 
 
 def test_issues_newest_first_and_filters(db):
@@ -127,4 +151,4 @@ def test_sql_reads_the_warehouse_and_nothing_else(db, tmp_path, statement, says)
 def test_a_colon_in_a_string_is_no_parameter(db):
     r = _cli("sql", "--db", db, "--format", "csv", "SELECT ':abc' AS s")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["s", ":abc"]
+    assert r.stdout.splitlines() == ["\ufeffs", ":abc"]

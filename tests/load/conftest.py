@@ -12,7 +12,7 @@ from extract import extract_file
 from extract.records import RawDocument
 from load.engine import make_engine, writer
 from load.runs import RunCounts, finish_run, start_run
-from tests.load.helpers import MALFORMED, YEARS, corpus_pdf, ingest
+from tests.load.helpers import MALFORMED, YEARS, as_new_file, corpus_pdf, ingest
 
 RUN = "run-corpus"
 
@@ -69,3 +69,46 @@ def db_copy(corpus_db, tmp_path) -> Path:
     target = tmp_path / "copy.duckdb"
     shutil.copyfile(corpus_db, target)
     return target
+
+
+#: the second unit of :func:`two_units` (an implementing unit with a name longer than a sheet
+#: name may be, under another supervising department)
+UNIT_B = ("上海市闵行区教育局", "上海市闵行区教育局直属上海市闵行区青少年科技活动中心")
+
+
+def as_unit(doc: RawDocument, unit: tuple[str, str], name: str, *,
+            year: int | None = None) -> RawDocument:
+    """The same reports printed by another unit (主管部门, 实施单位), as a new file ``name``."""
+    from dataclasses import replace
+
+
+    reports = tuple(replace(r, supervising_department=unit[0], implementing_unit=unit[1],
+                            fiscal_year=year or r.fiscal_year) for r in doc.reports)
+    return as_new_file(replace(doc, reports=reports, fiscal_year=year or doc.fiscal_year), name)
+
+
+@pytest.fixture(scope="session")
+def two_units(tmp_path_factory, corpus_db, raw) -> Path:
+    """The corpus warehouse plus a second unit (:data:`UNIT_B`) that printed the same 2024
+    projects under its own names (so 政府雇员 2024 exists in both units), then sent a new
+    version of its 退管会工作 with a total that is not the sum (kept out: version_not_applied),
+    then a 退管会工作 2024 report without a grade (quarantined: its unit cannot be told from
+    the warehouse, the name being both units'). Never written after the build."""
+    from dataclasses import replace
+
+    db = tmp_path_factory.mktemp("two") / "two-units.duckdb"
+    shutil.copyfile(corpus_db, db)
+    b2024 = as_unit(raw["2024"], UNIT_B, "jiaoyuju-2024.pdf")
+    retire = next(r for r in b2024.reports if r.project_name == "退管会工作")
+    wrong_total = as_new_file(replace(b2024, reports=(replace(retire, total_score="90.00"),)),
+                              "jiaoyuju-2024-tuiguanhui-v2.pdf")
+    no_grade = as_unit(raw["missing-grade"], UNIT_B, "jiaoyuju-2024-no-grade.pdf", year=2024)
+    with writer(db) as engine:
+        with engine.begin() as conn:
+            start_run(conn, "run-b")
+        for doc in (b2024, wrong_total, no_grade):
+            ingest(engine, "run-b", doc)
+        with engine.begin() as conn:
+            finish_run(conn, "run-b", RunCounts(files_seen=3, files_new=3, loaded=1,
+                                                quarantined=2))
+    return db

@@ -24,6 +24,8 @@ WITH r AS (
 ),
 pairs AS (
     SELECT
+        u.department,
+        u.implementing_unit,
         c.project_id,
         c.project_name,
         c.indicator_id,
@@ -52,6 +54,7 @@ pairs AS (
         o.achieved AS prev_achieved,
         c.achieved,
         c.document_id,
+        u.file_name,
         c.page,
         CASE
             WHEN c.target_kind <> o.target_kind THEN 'kind_changed'
@@ -85,6 +88,7 @@ pairs AS (
         END AS change
     FROM r AS c
     JOIN r AS o ON o.indicator_id = c.indicator_id AND o.fiscal_year = c.fiscal_year - 1
+    LEFT JOIN v_report_unit AS u ON u.project_id = c.project_id AND u.fiscal_year = c.fiscal_year
 )
 SELECT
     *,

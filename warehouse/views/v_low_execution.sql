@@ -12,6 +12,8 @@ WITH reasons AS (
     GROUP BY project_id, fiscal_year
 )
 SELECT
+    u.department,
+    u.implementing_unit,
     f.project_id,
     p.project_name,
     f.fiscal_year,
@@ -32,6 +34,7 @@ SELECT
 FROM fact_project_funding AS f
 JOIN source_document AS s ON s.document_id = f.document_id AND s.status = 'loaded'
 JOIN dim_project AS p ON p.project_id = f.project_id
+LEFT JOIN v_report_unit AS u ON u.project_id = f.project_id AND u.fiscal_year = f.fiscal_year
 LEFT JOIN reasons AS x ON x.project_id = f.project_id AND x.fiscal_year = f.fiscal_year
 WHERE f.funding_source = 'total'
   AND COALESCE(f.computed_execution_rate, f.execution_rate) < 90

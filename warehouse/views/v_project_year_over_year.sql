@@ -1,12 +1,14 @@
--- 项目逐年对比 Year over year per project: budget, execution, total score and grade of one year beside the same project's previous year (fiscal_year - 1).
+-- 项目逐年对比 Year over year per project (with its 主管部门 and 实施单位): budget, execution, total score and grade of one year beside the same project's previous year (fiscal_year - 1).
 -- Answers: 项目今年与上年相比预算、执行率、总分、等级有何变化？ How did a project's budget, execution rate, score and grade change from last year?
 -- Grain: one project × fiscal year (facts of loaded documents only). prev_* are null when the project has no report for fiscal_year - 1.
 -- execution_rate is the recomputed rate (全年执行数 / 全年预算数 × 100), the printed one when it cannot be recomputed.
 WITH cur AS (
     SELECT
+        r.department,
+        r.implementing_unit,
         e.project_id,
-        p.project_name,
-        a.reported_name,
+        r.project_name,
+        r.reported_name,
         e.fiscal_year,
         f.budget_initial,
         f.budget_full_year,
@@ -17,20 +19,18 @@ WITH cur AS (
         e.recomputed_score,
         e.grade,
         e.dq_status,
-        e.document_id
+        e.document_id,
+        r.file_name,
+        r.page
     FROM fact_project_evaluation AS e
-    JOIN source_document AS s ON s.document_id = e.document_id AND s.status = 'loaded'
-    JOIN dim_project AS p ON p.project_id = e.project_id
+    JOIN v_report_unit AS r ON r.project_id = e.project_id AND r.fiscal_year = e.fiscal_year
     LEFT JOIN fact_project_funding AS f
         ON f.project_id = e.project_id AND f.fiscal_year = e.fiscal_year
         AND f.funding_source = 'total'
-    LEFT JOIN (
-        SELECT project_id, fiscal_year, min(reported_name) AS reported_name
-        FROM project_alias
-        GROUP BY project_id, fiscal_year
-    ) AS a ON a.project_id = e.project_id AND a.fiscal_year = e.fiscal_year
 )
 SELECT
+    c.department,
+    c.implementing_unit,
     c.project_id,
     c.project_name,
     c.reported_name,
@@ -61,6 +61,8 @@ SELECT
     c.execution_rate - p.execution_rate AS execution_rate_change,
     c.total_score - p.total_score AS total_score_change,
     (p.grade IS NOT NULL AND c.grade IS DISTINCT FROM p.grade) AS grade_changed,
-    (p.project_id IS NULL) AS is_first_year
+    (p.project_id IS NULL) AS is_first_year,
+    c.file_name,
+    c.page
 FROM cur AS c
 LEFT JOIN cur AS p ON p.project_id = c.project_id AND p.fiscal_year = c.fiscal_year - 1

@@ -1,21 +1,11 @@
--- 自评可信度标记 Self-evaluation credibility flags (自评虚高): what a finance bureau checks when it reviews a self-evaluation.
+-- 自评可信度标记 Self-evaluation credibility flags (自评虚高), with the report's 主管部门 and 实施单位: what a finance bureau checks when it reviews a self-evaluation.
 -- Answers: 哪些项目的自评结果值得复核，为什么？ Which self-evaluations look inflated or careless, and on what evidence?
--- Grain: one project × fiscal year × flag (facts of loaded documents only); items = rows behind the flag, detail lists them.
+-- Grain: one project × fiscal year × flag (facts of loaded documents only); items = rows behind the flag, detail lists them;
+-- penalty = what the flag takes off the report's 可信度 (weights: v_credibility_weights).
 -- Flags: all_full_marks, actual_equals_threshold, reason_on_full_marks, reason_missing_below_full, low_execution_no_reason,
--- actual_far_above_target (≥ 130 % of target), trivial_target (≥0), target_lowered (from the previous year), budget_cut_over_20pct.
-WITH flags (flag_code, flag_description) AS (
-    VALUES
-        ('all_full_marks', '全部绩效指标均为满分'),
-        ('actual_equals_threshold', '实际完成值恰好等于“≥”目标值（如满意度 85% 对 ≥85%）'),
-        ('reason_on_full_marks', '满分指标填写了偏差原因'),
-        ('reason_missing_below_full', '未得满分的指标未填写偏差原因'),
-        ('low_execution_no_reason', '预算执行率低于 90% 且未说明原因'),
-        ('actual_far_above_target', '实际完成值达到目标值的 130% 以上（目标可能定得过低）'),
-        ('trivial_target', '目标值无约束力（≥0）'),
-        ('target_lowered', '年度指标值比上年调低'),
-        ('budget_cut_over_20pct', '全年预算数比年初预算数压减超过 20%')
-),
-r AS (
+-- actual_far_above_target (≥ 130 % of target), trivial_target (≥0), target_lowered (from the previous year), budget_cut_over_20pct,
+-- score_above_recomputed (printed total above the rules' total by more than 0.01).
+WITH r AS (
     SELECT
         x.*,
         (nullif(trim(x.deviation_reason), '') IS NOT NULL
@@ -39,7 +29,7 @@ items AS (
            reported_name || '：实际 ' || actual_text || '，目标 ' || target_text
     FROM r
     WHERE target_kind = 'numeric' AND target_operator = '>=' AND actual_value = target_low
-      AND same_unit
+      AND target_low <> 0 AND same_unit  -- a ≥0 target is trivial_target's
 
     UNION ALL
     SELECT project_id, fiscal_year, 'reason_on_full_marks', position,
@@ -93,22 +83,45 @@ items AS (
     JOIN source_document AS s ON s.document_id = f.document_id AND s.status = 'loaded'
     WHERE f.funding_source = 'total' AND f.budget_initial > 0
       AND f.budget_full_year < f.budget_initial * 0.8
+
+    UNION ALL
+    SELECT e.project_id, e.fiscal_year, 'score_above_recomputed', 0,
+           '自评总分 ' || CAST(e.total_score AS VARCHAR) || ' 分，按评分规则复核 '
+           || CAST(e.recomputed_score AS VARCHAR) || ' 分（高 '
+           || CAST(e.total_score - e.recomputed_score AS VARCHAR) || ' 分）'
+    FROM fact_project_evaluation AS e
+    JOIN source_document AS s ON s.document_id = e.document_id AND s.status = 'loaded'
+    WHERE e.total_score - e.recomputed_score > 0.01
+),
+grouped AS (
+    SELECT
+        project_id,
+        fiscal_year,
+        flag_code,
+        count(*) AS items,
+        string_agg(detail, '；' ORDER BY position, detail) AS detail
+    FROM items
+    GROUP BY project_id, fiscal_year, flag_code
 )
 SELECT
-    i.project_id,
+    u.department,
+    u.implementing_unit,
+    g.project_id,
     p.project_name,
-    i.fiscal_year,
-    i.flag_code,
-    fl.flag_description,
-    count(*) AS items,
-    string_agg(i.detail, '；' ORDER BY i.position, i.detail) AS detail,
+    g.fiscal_year,
+    g.flag_code,
+    w.flag_description,
+    g.items,
+    g.detail,
+    least(w.first_penalty + w.per_extra_item * (g.items - 1), w.max_penalty) AS penalty,
     e.grade,
     e.total_score,
+    u.file_name,
+    u.page,
     e.document_id
-FROM items AS i
-JOIN flags AS fl ON fl.flag_code = i.flag_code
-JOIN dim_project AS p ON p.project_id = i.project_id
+FROM grouped AS g
+JOIN v_credibility_weights AS w ON w.flag_code = g.flag_code
+JOIN dim_project AS p ON p.project_id = g.project_id
+LEFT JOIN v_report_unit AS u ON u.project_id = g.project_id AND u.fiscal_year = g.fiscal_year
 LEFT JOIN fact_project_evaluation AS e
-    ON e.project_id = i.project_id AND e.fiscal_year = i.fiscal_year
-GROUP BY i.project_id, p.project_name, i.fiscal_year, i.flag_code, fl.flag_description,
-         e.grade, e.total_score, e.document_id
+    ON e.project_id = g.project_id AND e.fiscal_year = g.fiscal_year

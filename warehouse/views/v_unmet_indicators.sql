@@ -2,6 +2,8 @@
 -- Answers: 哪些绩效指标未完成，扣了多少分，写了什么偏差原因？ Which indicators missed their target, what did it cost, and why?
 -- Grain: one project × fiscal year × indicator (facts of loaded documents only).
 SELECT
+    u.department,
+    u.implementing_unit,
     r.project_id,
     p.project_name,
     r.fiscal_year,
@@ -33,4 +35,5 @@ SELECT
 FROM fact_indicator_result AS r
 JOIN source_document AS s ON s.document_id = r.document_id AND s.status = 'loaded'
 JOIN dim_project AS p ON p.project_id = r.project_id
+LEFT JOIN v_report_unit AS u ON u.project_id = r.project_id AND u.fiscal_year = r.fiscal_year
 WHERE r.achieved = false
