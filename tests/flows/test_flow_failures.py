@@ -163,6 +163,36 @@ def test_reprocess_reads_quarantined_files_again(prefect_harness, tmp_path):
                           for f in r.findings])  # the findings of the new read, once
 
 
+def test_reprocess_all_reads_every_file_again_and_keeps_the_versions(prefect_harness, inbox,
+                                                                     tmp_path):
+    """``--reprocess all`` after an upgrade: every file is read again, first-seen times are
+    kept (so the versions keep their order), and the warehouse ends as it was."""
+    from sqlalchemy import text
+
+    from tests.conftest import MALFORMED
+    from tests.load.helpers import snapshot
+
+    shutil.copy(MALFORMED / "minhang-zonggonghui-2023-revised.pdf", inbox)
+    shutil.copy(MALFORMED / "missing-grade.pdf", inbox)
+    db = tmp_path / "w.duckdb"
+
+    def state():
+        with reader(db) as engine, engine.connect() as conn:
+            docs = conn.execute(text("SELECT file_name, status, first_seen_at, pdf_date "
+                                     "FROM source_document ORDER BY 1")).all()
+            return snapshot(conn, exclude=("ingest_run", "dq_issue")), docs
+
+    first = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False)
+    before, docs_before = state()
+    again = ingest.ingest_reports(paths=[str(inbox)], db=str(db), alert_urls=[], report=False,
+                                  reprocess="all")
+    after, docs_after = state()
+    assert again.counts.files_new == first.counts.files_new == 5
+    assert (again.counts.loaded, again.counts.quarantined) == (4, 1)
+    assert after == before and docs_after == docs_before
+    assert all(d.pdf_date is not None for d in docs_after)
+
+
 def test_a_second_ingest_waits_for_the_first(prefect_harness, inbox, tmp_path, monkeypatch):
     import threading
     import time

@@ -38,12 +38,21 @@ def api():
         yield url
 
 
+#: a night's inbox: the three samples, a revised version, a quarantined and an empty file
+PROBLEMS = ("minhang-zonggonghui-2023-revised.pdf", "missing-grade.pdf", "empty.pdf")
+
+
+def _fill(inbox: Path) -> Path:
+    shutil.copytree(SAMPLES, inbox / "a-samples")
+    (inbox / "b-malformed").mkdir()
+    for name in PROBLEMS:
+        shutil.copy(MALFORMED / name, inbox / "b-malformed")
+    return inbox
+
+
 @pytest.fixture
 def inbox(tmp_path):
-    shutil.copytree(SAMPLES, tmp_path / "inbox" / "a-samples")
-    shutil.copytree(MALFORMED, tmp_path / "inbox" / "b-malformed",
-                    ignore=shutil.ignore_patterns("*.json"))
-    return tmp_path / "inbox"
+    return _fill(tmp_path / "inbox")
 
 
 def _env(api: str | None, **extra: str) -> dict[str, str]:
@@ -126,10 +135,7 @@ def _runs(db: Path) -> list[tuple]:
 def clean(api, tmp_path_factory):
     """The tables of an ingest that was never interrupted."""
     tmp = tmp_path_factory.mktemp("clean")
-    shutil.copytree(SAMPLES, tmp / "inbox" / "a-samples")
-    shutil.copytree(MALFORMED, tmp / "inbox" / "b-malformed",
-                    ignore=shutil.ignore_patterns("*.json"))
-    done = _ingest(tmp / "inbox", tmp / "w.duckdb", _env(api))
+    done = _ingest(_fill(tmp / "inbox"), tmp / "w.duckdb", _env(api))
     assert done.returncode == 0, done.stderr
     return _tables(tmp / "w.duckdb")
 
