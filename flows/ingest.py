@@ -49,12 +49,12 @@ from flows.inbox import scan
 from flows.schedule import TZ, NightlySchedule
 from load import (
     AlertRecord,
-    LoadResult,
     RunCounts,
     RunRecord,
     Seen,
     SeenKind,
     SourceFile,
+    apply_identity,
     classify,
     close_interrupted,
     finish_run,
@@ -64,6 +64,7 @@ from load import (
     record_alert,
     record_duplicate,
     record_failed,
+    refresh_dimensions,
     start_run,
     writer,
     writer_lock,
@@ -71,7 +72,7 @@ from load import (
 from load.snapshot import publish, working_copy
 from transform import Finding, load_overrides, transform_document
 from transform.completeness import missing_findings
-from transform.identity import observations, resolve_identity
+from transform.identity import department_id, observations, resolve_identity
 
 #: stages whose time the summary reports (the share spent in validation goes in the README)
 STAGES = ("discover", "extract", "transform", "validate", "load", "report", "alert")
@@ -196,16 +197,9 @@ def extract_files(sources: Sequence[SourceFile], workers: int, seconds: float | 
                        fn=_extract_one)
 
 
-@task(name="record-file", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
-      cache_policy=NO_CACHE)
-def record_file(db: str, run_id: str, item: Extracted | SourceFile, duplicate_of: str | None = None,
-                ) -> str:
-    """Record a file that is not loaded: failed (with its reason) or duplicate."""
-    with writer(db, init=False) as engine, engine.begin() as conn:
-        if duplicate_of is not None:
-            assert isinstance(item, SourceFile)
-            return record_duplicate(conn, run_id, item, duplicate_of)
-        assert isinstance(item, Extracted)
+def _record_file(engine, run_id: str, item: Extracted) -> str:
+    """Record a file that could not be loaded (failed, with its reason)."""
+    with engine.begin() as conn:
         pages = item.doc.page_count if item.doc else None
         return record_failed(conn, run_id, item.src, item.error_code or "extract_failed",
                              item.reason or "unreadable", page=item.page, page_count=pages)
@@ -213,12 +207,16 @@ def record_file(db: str, run_id: str, item: Extracted | SourceFile, duplicate_of
 
 @task(name="transform", cache_policy=NO_CACHE)
 def transform_all(db: str, docs: Sequence[RawDocument], rules: str
-                  ) -> tuple[dict[str, object], dict[str, str], object]:
+                  ) -> tuple[dict[str, object], dict[str, str], object, tuple[str, ...]]:
     """Typed rows and findings of every new document (by document id), with ids resolved over
-    every name already in the warehouse and every document of the run (so they do not depend on
-    arrival order); a document the transform fails on is returned with the reason instead."""
+    the names already in the warehouse for the run's departments and every document of the
+    run (so they do not depend on arrival order; identity is per department, so no other
+    department's rows are read); a document the transform fails on is returned with the
+    reason instead. Also returns the run's department ids."""
+    departments = tuple(sorted({department_id(r.supervising_department)
+                                for d in docs for r in d.reports}))
     with writer(db, init=False) as engine, engine.connect() as conn:
-        known = known_projects(conn)
+        known = known_projects(conn, departments)
     ident = resolve_identity([*known, *observations(docs)], load_overrides())
     done, failed = {}, {}
     for d in docs:
@@ -227,7 +225,7 @@ def transform_all(db: str, docs: Sequence[RawDocument], rules: str
         except Exception as exc:  # a bug meeting an unforeseen file: that file fails, not the run
             failed[_doc_id(d)] = (f"{d.file}：转换时发生程序错误（{type(exc).__name__}: {exc}），"
                                   "文件未载入；请附上文件报告此问题")
-    return done, failed, ident
+    return done, failed, ident, departments
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -251,16 +249,6 @@ def validate_all(tdocs: Sequence) -> dict[str, object]:
                     message=f"数据质量校验未能运行（{type(exc).__name__}: {exc}），"
                             "已按转换结果载入，请复核")
         return out
-
-
-@task(name="load", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_if_locked,
-      cache_policy=NO_CACHE)
-def load_one(db: str, run_id: str, src: SourceFile, tdoc, findings: Sequence[Finding],
-             page_count: int, identity) -> LoadResult:
-    """One document in one transaction; the writer is released right after (readers may query
-    between two documents)."""
-    with writer(db, init=False) as engine:
-        return load_document(engine, run_id, src, tdoc, findings, page_count, identity=identity)
 
 
 @task(name="alert", cache_policy=NO_CACHE)
@@ -308,6 +296,8 @@ def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datet
                     src, seen = again, classify(conn, given)
                 elif reprocess == "all":  # replaced when the new reading is loaded
                     src, seen = replace(again, replaces=seen.document_id), Seen(SeenKind.NEW)
+            if seen.kind == SeenKind.DUPLICATE:
+                record_duplicate(conn, run_id, src, seen.document_id)
             out.append((src, seen))
         return out, killed
 
@@ -438,7 +428,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     with clock("discover"):
         sources, passed_over = discover(cfg.paths)
         seen, killed = register(work, run_id, sources, started, reprocess)
-        results = [*passed_over, *_record_known(work, run_id, seen)]
+        results = [*passed_over, *_known(seen)]
         if killed:
             recover(cfg, work, killed)
         publish_warehouse(work, cfg.db)  # readers see the run as running
@@ -449,13 +439,13 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):
-        tdocs, broken, identity = transform_all(
+        tdocs, broken, identity, departments = transform_all(
             work, [e.doc for e in extracted.values() if e.doc is not None], cfg.rules)
     with clock("validate"):
         checks = validate_all(list(tdocs.values()))
     with clock("load"):
-        results += _load_all(work, run_id, new, extracted, tdocs, broken, checks, identity,
-                             _Progress(progress))
+        results += load_all(work, run_id, new, extracted, tdocs, broken, checks, identity,
+                            departments, progress)
     counts = _counts(results)
     with clock("report"):
         report_path = (write_report(cfg.db, run_id, counts, results, started) if cfg.report
@@ -486,14 +476,14 @@ def _problem_message(counts: RunCounts) -> str:
             "（见质量报告与告警）")
 
 
-def _record_known(db: str, run_id: str, seen) -> list[FileResult]:
-    """Files known before the run: already ingested (skipped), or duplicates (recorded)."""
+def _known(seen) -> list[FileResult]:
+    """Files known before the run: already ingested (skipped), or duplicates (recorded as such
+    by :func:`register`)."""
     results = []
     for s, k in seen:
         if k.kind == SeenKind.SEEN:
             results.append(FileResult(s.path, s.file_name, "seen"))
         elif k.kind == SeenKind.DUPLICATE:
-            record_file(db, run_id, s, duplicate_of=k.document_id)
             results.append(FileResult(s.path, s.file_name, "duplicate",
                                       reason=_duplicate_reason(k.document_id)))
     return results
@@ -503,37 +493,48 @@ def _duplicate_reason(original: str) -> str:
     return f"与已收文件 {original[:12]} 内容相同（重复报送）"
 
 
-def _load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[str, Extracted],
-              tdocs: dict, broken: dict[str, str], checks: dict, identity,
-              bar: _Progress) -> list[FileResult]:
-    """Each new file, in order: recorded as failed, or loaded in its own transaction."""
+@task(name="load", cache_policy=NO_CACHE)
+def load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[str, Extracted],
+             tdocs: dict, broken: dict[str, str], checks: dict, identity,
+             departments: Sequence[str], progress: bool) -> list[FileResult]:
+    """The load stage on one connection: stored rows re-keyed once to the run's identity (for
+    the run's departments), then each new file in order, recorded as failed or loaded in its
+    own transaction, then the dimensions derived once from the facts."""
     results = []
+    bar = _Progress(progress)
     bar.start(len(new))
-    for s in new:
-        bar.advance(s.file_name)
-        item = replace(extracted[s.sha256], src=s)
-        if item.doc is None and s.replaces is not None:  # the earlier reading stays loaded
-            results.append(FileResult(s.path, s.file_name, "failed", reason=(
-                f"{safe_name(s.file_name)}：重新读取失败（{item.reason}），保留此前的入库数据")))
-            continue
-        if item.doc is None:
-            record_file(db, run_id, item)
-            results.append(_failed(s, item.error_code or "extract_failed", item.reason or "",
-                                   item.page))
-            continue
-        doc_id = _doc_id(item.doc)
-        if doc_id in broken:
-            item = replace(item, error_code="transform_failed", reason=broken[doc_id])
-            record_file(db, run_id, item)
-            results.append(_failed(s, "transform_failed", broken[doc_id], None,
-                                   unit=_unit_of(item.doc)))
-            continue
-        check = checks[doc_id]
-        extra = ((check,) if isinstance(check, Finding) else tuple(check.new_findings)
-                 ) + missing_findings(item.doc, doc_id)
-        results.append(_load(db, run_id, item, tdocs[doc_id], extra, identity))
+    with writer(db, init=False) as engine:
+        with engine.begin() as conn:
+            apply_identity(conn, identity, departments)
+        for s in new:
+            bar.advance(s.file_name)
+            results.append(_load_file(engine, run_id, replace(extracted[s.sha256], src=s),
+                                      tdocs, broken, checks))
+        with engine.begin() as conn:
+            refresh_dimensions(conn)
     bar.stop()
     return results
+
+
+def _load_file(engine, run_id: str, item: Extracted, tdocs: dict, broken: dict[str, str],
+               checks: dict) -> FileResult:
+    """One new file: recorded as failed, or loaded in its own transaction."""
+    s = item.src
+    if item.doc is None and s.replaces is not None:  # the earlier reading stays loaded
+        return FileResult(s.path, s.file_name, "failed", reason=(
+            f"{safe_name(s.file_name)}：重新读取失败（{item.reason}），保留此前的入库数据"))
+    if item.doc is None:
+        _record_file(engine, run_id, item)
+        return _failed(s, item.error_code or "extract_failed", item.reason or "", item.page)
+    doc_id = _doc_id(item.doc)
+    if doc_id in broken:
+        item = replace(item, error_code="transform_failed", reason=broken[doc_id])
+        _record_file(engine, run_id, item)
+        return _failed(s, "transform_failed", broken[doc_id], None, unit=_unit_of(item.doc))
+    check = checks[doc_id]
+    extra = ((check,) if isinstance(check, Finding) else tuple(check.new_findings)
+             ) + missing_findings(item.doc, doc_id)
+    return _load(engine, run_id, item, tdocs[doc_id], extra)
 
 
 def _alert(cfg: RunConfig, work: str, run_id: str, results: Sequence[FileResult],
@@ -627,16 +628,17 @@ def _unit_of(doc: RawDocument | None) -> str | None:
     return " / ".join(names[:2]) or None
 
 
-def _load(db: str, run_id: str, item: Extracted, tdoc, findings: Sequence[Finding],
-          identity) -> FileResult:
+def _load(engine, run_id: str, item: Extracted, tdoc, findings: Sequence[Finding]
+          ) -> FileResult:
     """Load one checked document; a load that fails is recorded and the run goes on."""
     src, unit = item.src, _unit_of(item.doc)
     try:
-        res = load_one(db, run_id, src, tdoc, findings, item.doc.page_count, identity)
+        res = load_document(engine, run_id, src, tdoc, findings, item.doc.page_count,
+                            refresh=False)
     except Exception as exc:  # the document's transaction rolled back: record why, go on
         reason = (f"{src.file_name}：载入数据仓库时出错（{type(exc).__name__}: {exc}），"
                   "文件未载入；请管理员查看日志后重新入库")
-        record_file(db, run_id, Extracted(src, item.doc, "load_failed", reason))
+        _record_file(engine, run_id, Extracted(src, item.doc, "load_failed", reason))
         return _failed(src, "load_failed", reason, None, unit=unit)
     reason = None
     held = [f for f in res.findings if f.severity == "error"]  # reports not read or kept out

@@ -43,7 +43,18 @@ from enum import StrEnum
 from importlib.metadata import version as _version
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from load.checks import KEEPS_OTHER_REPORTS, LOAD_CHECKS, REPORT_ERRORS
 from transform.identity import (
@@ -372,17 +383,32 @@ class _LoadedReport:
     indicators: tuple[tuple[str, str | None, str | None, str], ...]  # (id, l1, l2, name)
 
 
-def _loaded_reports(conn: Connection) -> list[_LoadedReport]:
+def _loaded_reports(conn: Connection, department_ids: Iterable[str] | None = None
+                    ) -> list[_LoadedReport]:
+    """Every loaded project-year with its names and indicators; only those of the given
+    departments (``project_alias.department_id``) when ``department_ids`` is given (identity is
+    resolved per department, so a run needs no other)."""
+    where, params = "", {}
+    if department_ids is not None:
+        params = {"deps": sorted(set(department_ids))}
+        if not params["deps"]:
+            return []
+        where = "WHERE a.department_id IN :deps"
     aliases = conn.execute(text(
         "SELECT a.project_id, a.fiscal_year, a.reported_name, d.name AS department "
         "FROM project_alias AS a LEFT JOIN dim_department AS d "
-        "ON d.department_id = a.department_id "
-        "ORDER BY a.fiscal_year, a.project_id, a.reported_name")).all()
+        f"ON d.department_id = a.department_id {where} "
+        "ORDER BY a.fiscal_year, a.project_id, a.reported_name").bindparams(
+            *_expanding(params)), params).all()
+    indicators_of = ("" if not where else
+                     "WHERE project_id IN (SELECT a.project_id FROM project_alias AS a "
+                     f"{where}) ")
     inds: dict[tuple[str, int], list] = defaultdict(list)
     for r in conn.execute(text(
             "SELECT project_id, fiscal_year, indicator_id, reported_level1, reported_level2, "
-            "reported_name FROM fact_indicator_result "
-            "ORDER BY project_id, fiscal_year, position")).all():
+            f"reported_name FROM fact_indicator_result {indicators_of}"
+            "ORDER BY project_id, fiscal_year, position").bindparams(*_expanding(params)),
+            params).all():
         inds[(r.project_id, r.fiscal_year)].append(
             (r.indicator_id, r.reported_level1, r.reported_level2, r.reported_name))
     groups: dict[tuple[str, int], list] = defaultdict(list)
@@ -395,12 +421,18 @@ def _loaded_reports(conn: Connection) -> list[_LoadedReport]:
             for (pid, year), names in groups.items()]
 
 
-def known_projects(conn: Connection) -> list[ProjectSeen]:
+def _expanding(params: dict) -> list:
+    return [bindparam(k, expanding=True) for k in params]
+
+
+def known_projects(conn: Connection, department_ids: Iterable[str] | None = None
+                   ) -> list[ProjectSeen]:
     """Every (department, year, reported name) loaded, with that year's indicators in printed
     order: the input of :func:`transform.identity.resolve_identity` together with the new
-    document's observations, so ids are resolved over all years."""
+    document's observations, so ids are resolved over all years. ``department_ids``: only
+    those departments' (the departments of a run's documents: identity is per department)."""
     out = []
-    for rep in _loaded_reports(conn):
+    for rep in _loaded_reports(conn, department_ids):
         for i, name in enumerate(rep.names):
             indicators = tuple(IndicatorSeen(l1, l2, n) for _, l1, l2, n in rep.indicators)
             out.append(ProjectSeen(fiscal_year=rep.fiscal_year, department=rep.department,
@@ -413,13 +445,16 @@ def _resolved(identity: IdentityMap, department: str | None, name: str) -> str |
     return identity.project_ids.get((department_key(department), normalize_name(name)))
 
 
-def apply_identity(conn: Connection, identity: IdentityMap) -> tuple[Rekeyed, ...]:
+def apply_identity(conn: Connection, identity: IdentityMap,
+                   department_ids: Iterable[str] | None = None) -> tuple[Rekeyed, ...]:
     """Rewrite project and indicator ids of loaded rows where ``identity`` resolves their
     printed names to other ids (a canonical name is the earliest year's: loading an older year
-    after a newer one can change ids). Names the map did not resolve are left alone. Run it in
-    the load's transaction; dimensions are refreshed afterwards."""
+    after a newer one can change ids). Names the map did not resolve are left alone; with
+    ``department_ids`` (the departments ``identity`` was resolved for), only their rows are
+    read. Dimensions are refreshed afterwards."""
+    department_ids = None if department_ids is None else sorted(set(department_ids))
     moves: list[tuple[_LoadedReport, str, dict[str, str]]] = []
-    for rep in _loaded_reports(conn):
+    for rep in _loaded_reports(conn, department_ids):
         new_pid = _resolved(identity, rep.department, rep.names[0])
         if new_pid is None:  # the map does not know this project: leave it as it is
             continue
@@ -446,7 +481,7 @@ def apply_identity(conn: Connection, identity: IdentityMap) -> tuple[Rekeyed, ..
                 (fact_project_evaluation.c.project_id == new_pid)
                 & (fact_project_evaluation.c.fiscal_year == rep.fiscal_year))).first()
             if stays is not None:
-                other = next((r for r in _loaded_reports(conn)
+                other = next((r for r in _loaded_reports(conn, department_ids)
                               if (r.project_id, r.fiscal_year) == key), None)
         if other is not None:
             raise LoadError(
@@ -532,6 +567,12 @@ _REFRESH_SQL = (
     "DELETE FROM dim_fiscal_year WHERE fiscal_year NOT IN "
     "(SELECT fiscal_year FROM fact_project_evaluation)",
 )
+
+
+def refresh_dimensions(conn: Connection) -> None:
+    """Projects, indicators and years derived again from the facts (after a run's loads made
+    with ``refresh=False``)."""
+    _refresh_dimensions(conn)
 
 
 def _refresh_dimensions(conn: Connection) -> None:
@@ -844,7 +885,7 @@ def _insert_facts(conn: Connection, report: TransformedReport, dq_status: str) -
 def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
                   tdoc: TransformedDocument, findings: Sequence[Finding] = (),
                   page_count: int | None = None, *,
-                  identity: IdentityMap | None = None) -> LoadResult:
+                  identity: IdentityMap | None = None, refresh: bool = True) -> LoadResult:
     """Load one transformed document in ONE transaction (see the module docstring).
 
     ``findings``: extra findings of the caller (Great Expectations …); the transform's own
@@ -858,16 +899,16 @@ def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
     """
     if isinstance(target, Engine):
         with target.begin() as conn:
-            return _load(conn, run_id, src, tdoc, findings, page_count, identity)
+            return _load(conn, run_id, src, tdoc, findings, page_count, identity, refresh)
     if target.in_transaction():
-        return _load(target, run_id, src, tdoc, findings, page_count, identity)
+        return _load(target, run_id, src, tdoc, findings, page_count, identity, refresh)
     with target.begin():
-        return _load(target, run_id, src, tdoc, findings, page_count, identity)
+        return _load(target, run_id, src, tdoc, findings, page_count, identity, refresh)
 
 
 def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocument,
           extra: Sequence[Finding], page_count: int | None,
-          identity: IdentityMap | None) -> LoadResult:
+          identity: IdentityMap | None, refresh: bool = True) -> LoadResult:
     if src.replaces is not None:
         drop_document(conn, src.replaces)
     seen = classify(conn, src)
@@ -936,7 +977,8 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     indicators = 0
     for report in applied:
         indicators += _insert_facts(conn, report, statuses[id(report)])
-    _refresh_dimensions(conn)
+    if refresh:
+        _refresh_dimensions(conn)
     if not applied and older_than and len(older_than) == len(tdoc.reports):
         # every report has a later version in the warehouse: this one is superseded
         n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
@@ -993,4 +1035,5 @@ __all__ = [
     "load_document",
     "record_duplicate",
     "record_failed",
+    "refresh_dimensions",
 ]
