@@ -36,7 +36,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -103,19 +103,33 @@ class SourceFile:
     #: the document this reading replaces (``--reprocess all`` of a loaded file): its record
     #: and facts are dropped in the same transaction that loads the new reading
     replaces: str | None = None
+    #: the file's modification time (ns since 1970) when it was found
+    mtime_ns: int | None = None
 
     @classmethod
     def from_path(cls, path: str | Path) -> SourceFile:
         """Hash the file at ``path`` (read in 1 MiB blocks); the path is kept absolute, so the
         same file given by a relative and an absolute path is one file."""
+        return cls.unhashed(path).hashed()
+
+    @classmethod
+    def unhashed(cls, path: str | Path) -> SourceFile:
+        """The file at ``path`` by its size and modification time only (``sha256`` empty): a
+        file known at that path with the same size and time is not read again."""
         p = Path(path).resolve()
+        st = p.stat()
+        return cls(path=str(p), file_name=p.name, sha256="", bytes=st.st_size,
+                   mtime_ns=st.st_mtime_ns)
+
+    def hashed(self) -> SourceFile:
+        """This file with its sha256 (read in 1 MiB blocks) and the size read."""
         h = hashlib.sha256()
         size = 0
-        with p.open("rb") as fh:
+        with Path(self.path).open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
                 size += len(block)
-        return cls(path=str(p), file_name=p.name, sha256=h.hexdigest(), bytes=size)
+        return replace(self, sha256=h.hexdigest(), bytes=size)
 
 
 class SeenKind(StrEnum):
@@ -281,6 +295,15 @@ def classify(conn: Connection, src: SourceFile) -> Seen:
     return Seen(SeenKind.NEW)
 
 
+def known_files(conn: Connection) -> dict[str, tuple[int, int, str]]:
+    """Path → (bytes, modification time in ns, sha256) of every file recorded with its time:
+    a file found at a known path with the same size and time is the same file (not hashed)."""
+    sd = source_document
+    return {r.path: (r.bytes, r.file_mtime_ns, r.sha256) for r in conn.execute(
+        select(sd.c.path, sd.c.bytes, sd.c.file_mtime_ns, sd.c.sha256)
+        .where(sd.c.file_mtime_ns.is_not(None)))}
+
+
 def _insert_document(conn: Connection, document_id: str, src: SourceFile, run_id: str, *,
                      status: str, at: datetime, pages: int | None = None,
                      fiscal_year: int | None = None, reports: int | None = None,
@@ -294,7 +317,7 @@ def _insert_document(conn: Connection, document_id: str, src: SourceFile, run_id
         bytes=src.bytes, pages=pages, fiscal_year=fiscal_year, reports=reports, status=status,
         duplicate_of=duplicate_of, superseded_by=None, error_code=error_code, reason=reason,
         rule_set=rule_set, ingested_at=at, status_changed_at=at, run_id=run_id,
-        reader_version=READER_VERSION, pdf_date=pdf_date,
+        reader_version=READER_VERSION, pdf_date=pdf_date, file_mtime_ns=src.mtime_ns,
         first_seen_at=src.first_seen or started or at,
     ))
 
@@ -1031,6 +1054,7 @@ __all__ = [
     "classify",
     "drop_document",
     "forget_document",
+    "known_files",
     "known_projects",
     "load_document",
     "record_duplicate",

@@ -334,6 +334,9 @@ source_document = Table(
     _col("first_seen_at", TIMESTAMP, "首次收到时间 start of the run that first saw the file "
          "(kept when the file is read again): orders versions without a file date; two "
          "versions seen the same night with no file date to tell them apart are both kept"),
+    _col("file_mtime_ns", BigInteger, "修改时间 the file's modification time when it was read "
+         "(ns since 1970): a file at a known path with the same size and time is not read "
+         "again (not even hashed)"),
     CheckConstraint(_in("status", DOCUMENT_STATUSES), name="ck_document_status"),
     comment="来源文件 every file seen, with what became of it (loaded, quarantined, failed …)",
     info={"grain": "one file seen at one path"},

@@ -146,7 +146,7 @@ def test_init_db_is_idempotent_and_sequences_issue_ids(tmp_path):
 
 @pytest.mark.parametrize(("table", "values"), [
     ("source_document", "('d', 's', 'f', 'p', 1, 1, 2023, 1, 'bogus', NULL, NULL, NULL, NULL, "
-                        "NULL, NULL, now(), now(), 'r', NULL, NULL)"),
+                        "NULL, NULL, now(), now(), 'r', NULL, NULL, NULL)"),
     ("dq_issue", "(nextval('dq_issue_id_seq'), 'r', 'd', 'f', NULL, NULL, NULL, NULL, 'x', "
                  "'info', 'm', NULL, NULL, now())"),
 ])
