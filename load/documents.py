@@ -882,27 +882,46 @@ def _report_warnings(report: TransformedReport, extra: Sequence[Finding]) -> lis
     return out
 
 
-def _insert_facts(conn: Connection, report: TransformedReport, dq_status: str) -> int:
-    """The report's alias, funding, indicator and evaluation rows; returns indicators inserted."""
-    if report.alias is not None:
-        conn.execute(insert(project_alias).values(**_row(
-            project_alias, report.alias,
-            department_id=report.project.department_id,
-            implementing_unit_id=report.project.implementing_unit_id,
-            document_id=report.evaluation.document_id,
-            page=report.pages[0] if report.pages else None)))
-    if report.funding:
-        conn.execute(insert(fact_project_funding),
-                     [_row(fact_project_funding, f) for f in report.funding])
-    if report.results:
-        conn.execute(insert(fact_indicator_result), [
+def _insert_facts(conn: Connection, reports: Sequence[TransformedReport],
+                  statuses: dict[int, str]) -> int:
+    """The reports' alias, funding, indicator and evaluation rows, one statement per table;
+    returns the indicators inserted."""
+    rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
+    for report in reports:
+        if report.alias is not None:
+            rows[project_alias].append(_row(
+                project_alias, report.alias,
+                department_id=report.project.department_id,
+                implementing_unit_id=report.project.implementing_unit_id,
+                document_id=report.evaluation.document_id,
+                page=report.pages[0] if report.pages else None))
+        rows[fact_project_funding] += [_row(fact_project_funding, f) for f in report.funding]
+        rows[fact_indicator_result] += [
             _row(fact_indicator_result, x, reported_level1=dim.level1,
                  reported_level2=dim.level2, reported_name=dim.name)
-            for x, dim in zip(report.results, report.indicators, strict=True)])
-    ev: FactProjectEvaluation = report.evaluation
-    conn.execute(insert(fact_project_evaluation).values(
-        **_row(fact_project_evaluation, ev, dq_status=dq_status)))
-    return len(report.results)
+            for x, dim in zip(report.results, report.indicators, strict=True)]
+        ev: FactProjectEvaluation = report.evaluation
+        rows[fact_project_evaluation].append(
+            _row(fact_project_evaluation, ev, dq_status=statuses[id(report)]))
+    for table in (project_alias, fact_project_funding, fact_indicator_result,
+                  fact_project_evaluation):
+        if rows[table]:
+            conn.execute(insert(table), rows[table])
+    return len(rows[fact_indicator_result])
+
+
+def _stored(conn: Connection, tdoc: TransformedDocument) -> set[tuple[str, int]]:
+    """The document's project-years that another document's facts hold (one query: most
+    reports of a night are new, and need no version check)."""
+    pids = sorted({r.project_id for r in tdoc.reports})
+    if not pids:
+        return set()
+    out = set()
+    for t in (fact_project_evaluation, project_alias):
+        out |= {(r.project_id, r.fiscal_year) for r in conn.execute(
+            select(t.c.project_id, t.c.fiscal_year).distinct().where(
+                t.c.project_id.in_(pids) & (t.c.document_id != tdoc.document_id)))}
+    return out
 
 
 def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
@@ -975,9 +994,13 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     statuses = {id(r): "warning" if warnings[id(r)] or r.evaluation.dq_status != "ok" else "ok"
                 for r in tdoc.reports}
     applied, older_than = [], []
+    stored = _stored(conn, tdoc)
     for report in tdoc.reports:
         if any(f.check_code in REPORT_ERRORS for f in report.findings):
             continue  # e.g. 完成值 and 得分 left blank: kept out, the others load
+        if (report.project_id, report.fiscal_year) not in stored:
+            applied.append(report)  # no other version: nothing to compare or supersede
+            continue
         kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)], warnings[id(report)])
         if kept is None:
             newer, said, other = _later_version(conn, report, tdoc, src, statuses[id(report)])
@@ -991,15 +1014,15 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
 
     superseded: list[Superseded] = []
     for report in applied:
+        if (report.project_id, report.fiscal_year) not in stored:
+            continue
         got = _supersede(conn, report, tdoc)
         if got is not None:
             superseded.append(got[0])
             all_findings.extend(got[1])
 
     _upsert_departments(conn, tdoc.departments)
-    indicators = 0
-    for report in applied:
-        indicators += _insert_facts(conn, report, statuses[id(report)])
+    indicators = _insert_facts(conn, applied, statuses)
     if refresh:
         _refresh_dimensions(conn)
     if not applied and older_than and len(older_than) == len(tdoc.reports):
