@@ -56,6 +56,7 @@ from load import (
     SourceFile,
     apply_identity,
     classify,
+    classify_all,
     close_interrupted,
     finish_run,
     forget_document,
@@ -289,10 +290,11 @@ def register(db: str, run_id: str, sources: Sequence[SourceFile], started: datet
                                      rec.run_id)
             _announce(f"上次入库运行 {rec.run_id} 未正常结束（进程被终止），已标记为中断")
         start_run(conn, run_id, started_at=started)
-        out, known = [], known_files(conn)
-        for found in sources:
-            given = _identify(found, known)
-            src, seen = given, classify(conn, given)
+        known = known_files(conn)
+        hashed = [_identify(found, known) for found in sources]
+        out = []
+        for given, first in zip(hashed, classify_all(conn, hashed), strict=True):
+            src, seen = given, first
             if seen.kind == SeenKind.SEEN and _read_again(seen, reprocess):
                 again = replace(given, first_seen=seen.first_seen_at)
                 if forget_document(conn, seen.document_id):  # failed / quarantined

@@ -272,27 +272,55 @@ def _finding(code: str, src_file: str, document_id: str, message: str, *,
 # runs and document history
 # --------------------------------------------------------------------------------------------
 
-def classify(conn: Connection, src: SourceFile) -> Seen:
-    """``new`` (bytes never recorded), ``seen`` (same bytes at the same path: skip) or
-    ``duplicate`` (same bytes recorded under another path; ``document_id`` = the original)."""
-    rows = conn.execute(
-        select(source_document.c.document_id, source_document.c.path,
-               source_document.c.status, source_document.c.duplicate_of,
-               source_document.c.error_code,
-               func.coalesce(source_document.c.first_seen_at,
-                             source_document.c.ingested_at).label("first_seen_at"))
-        .where(source_document.c.sha256 == src.sha256)
-        .order_by(source_document.c.ingested_at, source_document.c.document_id)).all()
-    for r in rows:  # paths recorded relative (before 0.2.0) are taken from the current folder
-        if r.path == src.path or str(Path(r.path).resolve()) == src.path:
-            return Seen(SeenKind.SEEN, r.document_id, r.status, r.error_code, r.first_seen_at)
+def _history(conn: Connection, sha256: str | None = None):
+    """``source_document`` rows (of one sha256, or all), oldest first."""
+    sd = source_document
+    query = (select(sd.c.document_id, sd.c.sha256, sd.c.path, sd.c.status, sd.c.duplicate_of,
+                    sd.c.error_code,
+                    func.coalesce(sd.c.first_seen_at, sd.c.ingested_at).label("first_seen_at"))
+             .order_by(sd.c.ingested_at, sd.c.document_id))
+    if sha256 is not None:
+        query = query.where(sd.c.sha256 == sha256)
+    return conn.execute(query).all()
+
+
+def _by_path(rows: Sequence) -> dict[str, object]:
+    """Rows by absolute path (paths recorded relative, before 0.2.0, are taken from the
+    current folder); the first row of a path wins."""
+    out: dict[str, object] = {}
+    for r in rows:
+        out.setdefault(r.path if r.path.startswith("/") else str(Path(r.path).resolve()), r)
+    return out
+
+
+def _classified(src: SourceFile, rows: Sequence, paths: dict[str, object]) -> Seen:
+    """What the rows recorded for ``src``'s bytes say of it (see :func:`classify`)."""
+    r = paths.get(src.path)
+    if r is not None:
+        return Seen(SeenKind.SEEN, r.document_id, r.status, r.error_code, r.first_seen_at)
     if rows:
         originals = [r for r in rows if r.status != "duplicate"]
         first = originals[0] if originals else rows[0]
         original = first.document_id if originals else (first.duplicate_of or first.document_id)
-        status = first.status
-        return Seen(SeenKind.DUPLICATE, original, status)
+        return Seen(SeenKind.DUPLICATE, original, first.status)
     return Seen(SeenKind.NEW)
+
+
+def classify(conn: Connection, src: SourceFile) -> Seen:
+    """``new`` (bytes never recorded), ``seen`` (same bytes at the same path: skip) or
+    ``duplicate`` (same bytes recorded under another path; ``document_id`` = the original)."""
+    rows = _history(conn, src.sha256)
+    return _classified(src, rows, _by_path(rows))
+
+
+def classify_all(conn: Connection, sources: Sequence[SourceFile]) -> list[Seen]:
+    """:func:`classify` of many files with one query (a night over 10,000 known files)."""
+    by_sha: dict[str, list] = defaultdict(list)
+    for r in _history(conn):
+        by_sha[r.sha256].append(r)
+    paths = {sha: _by_path(rows) for sha, rows in by_sha.items()}
+    return [_classified(src, by_sha.get(src.sha256, ()), paths.get(src.sha256, {}))
+            for src in sources]
 
 
 def known_files(conn: Connection) -> dict[str, tuple[int, int, str]]:
@@ -1075,6 +1103,7 @@ __all__ = [
     "Superseded",
     "apply_identity",
     "classify",
+    "classify_all",
     "drop_document",
     "forget_document",
     "known_files",
