@@ -513,19 +513,26 @@ def load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[st
              departments: Sequence[str], progress: bool) -> list[FileResult]:
     """The load stage on one connection: stored rows re-keyed once to the run's identity (for
     the run's departments), then each new file in order, recorded as failed or loaded in its
-    own transaction, then the dimensions derived once from the facts."""
+    own transaction, then the dimensions of the projects the run touched derived once from
+    the facts."""
     results = []
     bar = _Progress(progress)
     bar.start(len(new))
     with writer(db, init=False) as engine:
         with engine.begin() as conn:
-            apply_identity(conn, identity, departments)
+            rekeyed = apply_identity(conn, identity, departments)
+        log = get_run_logger()
         for s in new:
             bar.advance(s.file_name)
             results.append(_load_file(engine, run_id, replace(extracted[s.sha256], src=s),
                                       tdocs, broken, checks))
+            log.info("file done 文件已处理: %s %s", results[-1].status, safe_name(s.file_name))
+        # the projects whose facts the run changed (a re-read file may have dropped others)
+        touched = None if any(s.replaces for s in new) else {
+            *(r.project_id for td in tdocs.values() for r in td.reports),
+            *(x for r in rekeyed for x in (r.old_project_id, r.new_project_id))}
         with engine.begin() as conn:
-            refresh_dimensions(conn)
+            refresh_dimensions(conn, touched)
     bar.stop()
     return results
 

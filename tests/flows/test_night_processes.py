@@ -89,7 +89,7 @@ def _interrupt(inbox: Path, db: Path, env: dict[str, str], after: str, times: in
     seen = 0
     assert proc.stdout is not None
     for line in proc.stdout:
-        if f"Task run '{after}-" in line and "Finished" in line:
+        if f"Task run '{after}-" in line and ("Finished" in line or "文件已处理" in line):
             seen += 1
             if seen == times:
                 time.sleep(delay)
@@ -144,6 +144,7 @@ def clean(api, tmp_path_factory):
 # ingest with its own temporary Prefect server), after the load (the quality report written,
 # the alert not yet sent); and the processes alive when the kill came
 KILL_POINTS = {"extract": ("publish", 1, 1.0, False, 3), "mid-load": ("load", 2, 0.0, True, 2),
+               # (the load task logs each file it is done with: the second of six)
                "after-load": ("quality-report", 1, 0.0, False, 1)}
 
 

@@ -1,0 +1,68 @@
+"""A whole night against the extractor alone on the same files (issue 11: ≤ 1.5×).
+
+    .venv/bin/python benchmarks/night_vs_extract.py [--n 100 500] [--workers 2]
+
+Renders N layout-fuzzer documents (seeds 0 … N-1, distinct units and layouts), then, in the
+same run and on the same files: the extractor alone (:func:`extract.extract_file` over N files
+in ``--workers`` processes), and a night of ``ingest-reports`` into a fresh warehouse (the
+Prefect API started before the clock). Prints both times, the ratio and the night's stages. A
+benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _extract(path: str) -> int:
+    from extract import ExtractError, extract_file
+
+    try:
+        return extract_file(path).page_count
+    except ExtractError:
+        return 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[100, 500])
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    from flows.ingest import ingest_reports
+    from flows.prefect_server import run_api
+    from tests.layout_fuzzer import render
+
+    with tempfile.TemporaryDirectory() as tmp, run_api():
+        for n in args.n:
+            inbox = Path(tmp) / f"inbox-{n}"
+            inbox.mkdir()
+            files = [str(render(seed, inbox)[0]) for seed in range(n)]
+            for f in inbox.glob("*.json"):
+                f.unlink()
+            t0 = time.perf_counter()
+            with ProcessPoolExecutor(args.workers) as pool:
+                pages = sum(pool.map(_extract, files, chunksize=4))
+            alone = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            out = ingest_reports(paths=[str(inbox)], db=str(Path(tmp) / f"w-{n}.duckdb"),
+                                 alert_urls=[], workers=args.workers)
+            night = time.perf_counter() - t0
+            print(f"{n} files, {pages} pages: extractor alone {alone:.1f} s, night {night:.1f} s,"
+                  f" ratio {night / alone:.2f} (loaded {out.counts.loaded}, reports "
+                  f"{out.counts.reports_loaded})")
+            print("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in out.seconds.items()))
+
+
+if __name__ == "__main__":
+    main()
