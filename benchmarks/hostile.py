@@ -9,7 +9,8 @@ page-tree loops, thousands of pages) it writes ``--n`` mutants (seeds ``--seed``
 (``extract.extract_file`` with the default limits), then prints per class: how many, the
 outcomes (``ok``, ``ok-fewer`` when fewer reports than the sample came out, each error code,
 ``traceback`` for any other exception, ``killed`` past the safety timeout), the most resident
-memory a process reached (its ``ru_maxrss``) and the longest time. Lines written on stderr by a
+memory a process reached (its ``VmHWM``: see ``tests/extraction/capped.py``) and the longest
+time. Lines written on stderr by a
 run (library warnings) are counted as ``noise``.
 
 ``--cli N`` also runs ``jixiao extract`` on the first N mutants of each class and checks the
@@ -26,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.extraction import capped  # noqa: E402
 from tests.extraction.mutants import CLASSES, SOURCES, mutant  # noqa: E402
 
 CHILD = """
@@ -59,53 +59,13 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
-#: runs ``-c CODE`` or ``-m MODULE`` with an address-space cap (``python -c LAUNCH MiB -m …``)
-LAUNCH = """
-import resource, runpy, sys
-cap = int(sys.argv[1]) << 20
-resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-if sys.argv[2] == "-m":
-    sys.argv = [sys.argv[3], *sys.argv[4:]]
-    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-else:
-    code, sys.argv = sys.argv[3], ["-c", *sys.argv[4:]]
-    exec(compile(code, "<child>", "exec"), {"__name__": "__main__"})
-"""
+def run(argv: list[str], args) -> dict:
+    r = capped.run(argv, cap_mb=args.backstop_mb, timeout=args.timeout)
+    return {**r, "rss": r["peak_mib"] or 0.0}
 
 
-def run(argv: list[str], timeout: float, backstop_mb: int, tmp: Path) -> dict:
-    """Run ``python ARGV…`` under the address-space cap; its exit status, stdout, stderr, peak
-    RSS (MiB) and wall seconds."""
-    out = tmp / f"{os.getpid()}-{time.monotonic_ns()}.out"
-    err = out.with_suffix(".err")
-    t = time.perf_counter()
-    with out.open("wb") as fo, err.open("wb") as fe:
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(backstop_mb), *argv],
-                                stdout=fo, stderr=fe, cwd=ROOT)
-        killed = False
-        deadline = t + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                killed = True
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    res = {"code": proc.returncode, "killed": killed, "rss": usage.ru_maxrss / 1024,
-           "seconds": time.perf_counter() - t, "stdout": out.read_text("utf-8", "replace"),
-           "stderr": err.read_text("utf-8", "replace")}
-    out.unlink()
-    err.unlink()
-    return res
-
-
-def extract_one(path: Path, args, tmp: Path) -> dict:
-    r = run(["-c", CHILD.format(root=str(ROOT), path=str(path))],
-            args.timeout, args.backstop_mb, tmp)
+def extract_one(path: Path, args) -> dict:
+    r = run(["-c", CHILD.format(root=str(ROOT), path=str(path))], args)
     if r["killed"]:
         return {**r, "outcome": "killed", "message": f"past {args.timeout:.0f} s"}
     try:
@@ -116,10 +76,9 @@ def extract_one(path: Path, args, tmp: Path) -> dict:
     return {**r, **res, "noise": len(r["stderr"].strip().splitlines())}
 
 
-def cli_one(path: Path, args, tmp: Path) -> str | None:
+def cli_one(path: Path, args) -> str | None:
     """None when ``jixiao extract`` keeps its contract on the file, else what went wrong."""
-    r = run(["-m", "flows.cli", "extract", "--compact", str(path)],
-            args.timeout, args.backstop_mb, tmp)
+    r = run(["-m", "flows.cli", "extract", "--compact", str(path)], args)
     lines = r["stderr"].strip().splitlines()
     if r["killed"]:
         return "killed"
@@ -147,8 +106,7 @@ def main() -> None:
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        folder = args.keep or tmp
+        folder = args.keep or Path(tmp_name)
         folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         jobs = []  # (class, name, path, source)
@@ -164,10 +122,10 @@ def main() -> None:
 
         expected = {s: len(extract_file(s).reports) for s in SOURCES}
         with ThreadPoolExecutor(args.workers) as pool:
-            results = list(pool.map(lambda j: extract_one(j[2], args, tmp), jobs))
+            results = list(pool.map(lambda j: extract_one(j[2], args), jobs))
             cli_jobs = [j for cls in args.classes
                         for j in [j for j in jobs if j[0] == cls][:args.cli]]
-            cli = list(pool.map(lambda j: cli_one(j[2], args, tmp), cli_jobs))
+            cli = list(pool.map(lambda j: cli_one(j[2], args), cli_jobs))
 
     rows = defaultdict(list)
     problems = []

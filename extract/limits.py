@@ -21,8 +21,9 @@ file, the page when one is being read, the limit and what to do. The checks, all
 * **depth** (``too_deep``): arrays and dictionaries nested deeper than ``depth`` are refused
   while they are parsed (pdfminer's parser and the fast tokenizer), and so are a page tree and
   form XObjects nested deeper; a page tree that leads back to one of its own nodes is a
-  :class:`~extract.errors.CorruptPDF`; ``RecursionError`` (references followed in a cycle)
-  becomes ``too_deep``;
+  :class:`~extract.errors.CorruptPDF`, and so is a reference that leads back to itself
+  (pdfminer would loop forever); ``RecursionError`` (references followed in a cycle through
+  arrays or dictionaries, or ``/Prev`` xref sections) becomes ``too_deep``;
 * **time** (``too_slow``): a deadline ``seconds`` after the start, checked between pages, page-
   tree nodes and streams, and every few thousand operators, decoded codes or parser steps;
 * **memory** (``out_of_memory``): the process's resident memory may grow by ``memory_mb`` while
@@ -54,6 +55,7 @@ import pdfminer.pdftypes as _pdftypes
 from pdfminer import settings as _pdfminer_settings
 from pdfminer.lzw import CorruptDataError, LZWDecoder
 from pdfminer.pdfinterp import PDFContentParser
+from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSBaseParser, PSStackParser
 
 from extract.errors import (
@@ -71,7 +73,7 @@ log = logging.getLogger("extract.library")
 
 @dataclass(frozen=True)
 class Limits:
-    """What extracting one file may cost. Every field is a positive number.
+    """What extracting one file may cost. Every field is a positive (finite) number.
 
     ``seconds``: wall-clock time from the start of :func:`extract.extract_file`;
     ``memory_mb``: growth of the process's resident memory while the file is read;
@@ -100,7 +102,8 @@ class Limits:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0 < value < float("inf")):
                 raise ValueError(f"Limits.{f.name} must be a positive number, not {value!r}")
 
 
@@ -133,8 +136,9 @@ def _rss() -> int:
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _mib(n: float) -> str:
-    return f"{n / MIB:,.0f} MiB" if n >= MIB else f"{n / MIB:.1f} MiB"
+def size_text(n: float) -> str:
+    """Bytes for a message: ``64 MiB``, ``244 KiB``."""
+    return f"{n / MIB:,.0f} MiB" if n >= MIB else f"{n / 1024:,.0f} KiB"
 
 
 class Budget:
@@ -167,14 +171,23 @@ class Budget:
         return ((f"stream (object {objid})", f"对象 {objid} 的数据流") if objid is not None
                 else ("stream", "数据流"))
 
-    def too_large_stream(self, size: int, *, at_least: bool = True) -> Exceeded:
+    def too_large_stream(self, size: int | None = None, *, up_to: bool = False) -> Exceeded:
+        """A stream over the limit: inflated past it (``size`` None), of a known size, or of a
+        size its input allows (``up_to``)."""
         what, what_zh = self._what()
-        more = "more than " if at_least else ""
-        return self.fail(
-            TooLarge, f"a {what} decodes to {more}{_mib(size)}, over the limit of "
-                      f"{self.limits.stream_mb:g} MiB per stream (JIXIAO_LIMIT_STREAM_MB)",
-            f"{what_zh}解压后{'超过' if at_least else '为'} {_mib(size)}，"
-            f"单个数据流上限 {self.limits.stream_mb:g} MiB")
+        limit = f"{self.limits.stream_mb:g} MiB"
+        if up_to:
+            return self.fail(TooLarge, f"a {what} may decode to up to {size_text(size or 0)}, "
+                                       f"over the limit of {limit} per stream "
+                                       "(JIXIAO_LIMIT_STREAM_MB)",
+                             f"{what_zh}解压后可达 {size_text(size or 0)}，超过单个数据流上限 {limit}")
+        if size is None:
+            return self.fail(TooLarge, f"a {what} decodes to more than {limit}, the limit per "
+                                       "stream (JIXIAO_LIMIT_STREAM_MB)",
+                             f"{what_zh}解压后超过 {limit}（单个数据流上限）")
+        return self.fail(TooLarge, f"a {what} decodes to {size_text(size)}, over the limit of "
+                                   f"{limit} per stream (JIXIAO_LIMIT_STREAM_MB)",
+                         f"{what_zh}解压后为 {size_text(size)}，超过单个数据流上限 {limit}")
 
     # ------------------------------------------------------------------------ checks
 
@@ -186,16 +199,15 @@ class Budget:
                      if self.page and self.page_count else "")
             where_zh = (f"，读到第 {self.page} 页（共 {self.page_count} 页）时停止"
                         if self.page and self.page_count else "")
-            raise self.fail(TooSlow, f"reading took more than {self.limits.seconds:g} s{where}, "
-                                     "the time limit (JIXIAO_LIMIT_SECONDS)",
+            raise self.fail(TooSlow, f"reading took more than {self.limits.seconds:g} s, the "
+                                     f"time limit{where}",
                             f"超过 {self.limits.seconds:g} 秒上限{where_zh}")
         if self.rss0:
             grown = _rss() - self.rss0
             if grown > self.memory_cap:
-                raise self.fail(OutOfMemory, f"reading took {_mib(grown)} of memory, over the "
-                                             f"limit of {self.limits.memory_mb:g} MiB "
-                                             "(JIXIAO_LIMIT_MEMORY_MB)",
-                                f"已用内存 {_mib(grown)}，上限 {self.limits.memory_mb:g} MiB")
+                raise self.fail(OutOfMemory, f"reading took {size_text(grown)} of memory, over the "
+                                             f"limit of {self.limits.memory_mb:g} MiB",
+                                f"已用内存 {size_text(grown)}，上限 {self.limits.memory_mb:g} MiB")
 
     def at_page(self, number: int) -> None:
         """A new page starts: check time and memory, reset the page's content count."""
@@ -204,9 +216,8 @@ class Budget:
         self.check()
 
     def pages_over(self, count: int) -> Exceeded:
-        return self.fail(TooManyPages, f"more than {self.limits.pages:,} pages, the page limit "
-                                       "(JIXIAO_LIMIT_PAGES)",
-                         f"超过 {self.limits.pages} 页（上限）")
+        return self.fail(TooManyPages, f"more than {self.limits.pages:,} pages, the page limit",
+                         f"上限 {self.limits.pages} 页")
 
     def too_deep(self, what: str, what_zh: str) -> Exceeded:
         return self.fail(TooDeep, f"{what} nested more than {self.limits.depth} levels deep, "
@@ -220,7 +231,7 @@ class Budget:
             raise self.fail(TooLarge, f"its streams decode to more than "
                                       f"{self.limits.total_mb:g} MiB in all, the limit "
                                       "(JIXIAO_LIMIT_TOTAL_MB)",
-                            f"全部数据流解压后超过 {self.limits.total_mb:g} MiB（上限）")
+                            f"全部数据流解压后超过 {self.limits.total_mb:g} MiB（合计上限）")
 
     def drawn(self, size: int) -> None:
         """Content about to be interpreted on the current page."""
@@ -229,13 +240,13 @@ class Budget:
             raise self.fail(TooLarge, f"the page draws more than {self.limits.content_mb:g} MiB "
                                       "of content (forms counted each time drawn), the limit "
                                       "(JIXIAO_LIMIT_CONTENT_MB)",
-                            f"该页内容超过 {self.limits.content_mb:g} MiB（上限）")
+                            f"该页绘制内容超过 {self.limits.content_mb:g} MiB（每页上限）")
         self.check()
 
     def objects_over(self) -> Exceeded:
         return self.fail(TooLarge, f"the page has more than {self.limits.page_objects:,} "
                                    "characters and lines, the limit (JIXIAO_LIMIT_PAGE_OBJECTS)",
-                         f"该页字符和线条超过 {self.limits.page_objects} 个（上限）")
+                         f"该页字符和线条超过 {self.limits.page_objects} 个（每页上限）")
 
 
 _current: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
@@ -314,7 +325,7 @@ class _BoundedZlib:
         except zlib.error:
             return _inflate_damaged(data, budget)
         if len(out) > cap or d.unconsumed_tail:
-            raise budget.too_large_stream(cap)
+            raise budget.too_large_stream()
         return out  # a stream cut short (no end marker) inflates as far as it goes, as before
 
 
@@ -334,7 +345,7 @@ def _inflate_damaged(data: bytes, budget: Budget) -> bytes:
                   getattr(budget.stream, "objid", None))
         return b""
     if len(out) > cap or d.unconsumed_tail:
-        raise budget.too_large_stream(cap)
+        raise budget.too_large_stream()
     for i in range(len(tail)):
         try:
             out += d.decompress(tail[i:i + 1])
@@ -342,7 +353,7 @@ def _inflate_damaged(data: bytes, budget: Budget) -> bytes:
             log.debug("%s: data lost inflating a damaged stream", budget.path)
             break
     if len(out) > cap:
-        raise budget.too_large_stream(cap)
+        raise budget.too_large_stream()
     return out
 
 
@@ -367,7 +378,7 @@ def _lzwdecode(data: bytes) -> bytes:
             break
         size += len(x)
         if size > cap:
-            raise budget.too_large_stream(cap)
+            raise budget.too_large_stream()
         out.append(x)
         n += 1
         if n % CHECK_EVERY == 0:
@@ -396,7 +407,7 @@ def _rldecode(data: bytes) -> bytes:
             out += data[i:i + 1] * (257 - length)
             i += 1
         if len(out) > cap:
-            raise budget.too_large_stream(cap)
+            raise budget.too_large_stream()
     return bytes(out)
 
 
@@ -413,14 +424,14 @@ def _ascii85decode(data: bytes) -> bytes:
     zeros = data.count(b"z")  # four zero bytes each; five other characters make four bytes
     size = 4 * zeros + (len(data) - zeros) * 4 // 5
     if size > budget.stream_cap:
-        raise budget.too_large_stream(size, at_least=False)
+        raise budget.too_large_stream(size)
     return _orig["ascii85decode"](data)
 
 
 def _asciihexdecode(data: bytes) -> bytes:
     budget = _current.get()
     if budget is not None and len(data) // 2 > budget.stream_cap:
-        raise budget.too_large_stream(len(data) // 2, at_least=False)
+        raise budget.too_large_stream(len(data) // 2)
     return _orig["asciihexdecode"](data)
 
 
@@ -435,7 +446,7 @@ def _ccittfaxdecode(data: bytes, params: dict[str, object]) -> bytes:
         except (TypeError, ValueError):
             columns = 1728
         if max(columns, 1) * len(data) > budget.stream_cap:
-            raise budget.too_large_stream(max(columns, 1) * len(data))
+            raise budget.too_large_stream(max(columns, 1) * len(data), up_to=True)
     return _orig["ccittfaxdecode"](data, params)
 
 
@@ -446,11 +457,11 @@ def _predictor(name: str):
         if budget is not None and len(data) > budget.stream_cap // PREDICTOR_SHARE:
             what, what_zh = budget._what()
             raise budget.fail(
-                TooLarge, f"a predictor-coded {what} of {_mib(len(data))} is over the limit of "
-                          f"{_mib(budget.stream_cap // PREDICTOR_SHARE)} for such streams "
+                TooLarge, f"a predictor-coded {what} of {size_text(len(data))} is over the limit of "
+                          f"{size_text(budget.stream_cap // PREDICTOR_SHARE)} for such streams "
                           f"(1/{PREDICTOR_SHARE} of JIXIAO_LIMIT_STREAM_MB)",
-                f"{what_zh}（预测编码）{_mib(len(data))}，超过此类数据流上限 "
-                f"{_mib(budget.stream_cap // PREDICTOR_SHARE)}")
+                f"{what_zh}（预测编码）{size_text(len(data))}，超过此类数据流上限 "
+                f"{size_text(budget.stream_cap // PREDICTOR_SHARE)}")
         return _orig[name](*args)
     apply.__name__ = name
     return apply
@@ -509,6 +520,24 @@ def _fillbuf(cls: type) -> Any:
     return fillbuf
 
 
+_orig_resolve = _pdftypes.PDFObjRef.resolve
+
+
+def _resolve(self: Any, default: object = None) -> Any:
+    """``PDFObjRef.resolve``, following a reference to a reference here, where a chain that
+    comes back to itself is a :class:`PDFSyntaxError` (pdfminer's ``resolve1`` loops forever on
+    ``5 0 obj 5 0 R endobj``, without parsing anything a deadline could be checked in)."""
+    obj = _orig_resolve(self, default)
+    if obj.__class__ is _pdftypes.PDFObjRef:
+        seen = {self.objid}
+        while isinstance(obj, _pdftypes.PDFObjRef):
+            if obj.objid in seen:
+                raise PDFSyntaxError(f"object {obj.objid} refers to itself through references")
+            seen.add(obj.objid)
+            obj = _orig_resolve(obj, default)
+    return obj
+
+
 # ------------------------------------------------------------------------------ logging
 
 
@@ -542,6 +571,7 @@ def install() -> None:
     _pdftypes.apply_png_predictor = _predictor("apply_png_predictor")
     _pdftypes.apply_tiff_predictor = _predictor("apply_tiff_predictor")
     _pdftypes.PDFStream.decode = _decode  # type: ignore[method-assign]
+    _pdftypes.PDFObjRef.resolve = _resolve  # type: ignore[method-assign]
     PSStackParser.start_type = _start_type  # type: ignore[method-assign]
     for cls in _orig_fillbuf:
         cls.fillbuf = _fillbuf(cls)  # type: ignore[method-assign]

@@ -52,7 +52,7 @@ from extract.grid import (
     turn_upright,
     visible_edges,
 )
-from extract.limits import MIB, Budget, Limits, bounded, current, limit_error
+from extract.limits import MIB, Budget, Limits, bounded, current, limit_error, size_text
 from extract.records import RawDocument, SkippedPage
 
 # pdfminer logs every operator at DEBUG; the level check alone costs a few percent
@@ -354,9 +354,9 @@ def extract_file(path: str | Path, *, data: bytes | None = None,
 
 
 def _file_too_large(path: str, size: int, limits: Limits) -> TooLarge:
-    return TooLarge(path, f"the file is {size / MIB:,.0f} MiB, over the limit of "
+    return TooLarge(path, f"the file is {size_text(size)}, over the limit of "
                           f"{limits.file_mb:g} MiB (JIXIAO_LIMIT_FILE_MB)",
-                    detail_zh=f"文件 {size / MIB:,.0f} MiB，上限 {limits.file_mb:g} MiB")
+                    detail_zh=f"文件 {size_text(size)}，超过文件大小上限 {limits.file_mb:g} MiB")
 
 
 def _read(path: str, limits: Limits) -> bytes:

@@ -9,7 +9,8 @@ Classes (``CLASSES``), each with several variants drawn by the seed:
 
 * ``byte_flip``: a few bytes changed, anywhere or in the file's structure (dictionaries, xref);
 * ``truncation``: the file cut short (sometimes with a fake ``%%EOF`` after the cut);
-* ``broken_xref``: offsets shifted, entries garbled, ``startxref`` wrong, the table gone;
+* ``broken_xref``: offsets shifted, entries garbled, ``startxref`` wrong, the table gone, a
+  ``/Prev`` that leads back to the same section;
 * ``duplicate_objects``: objects defined twice (an appended update, a second copy in the body,
   pages listed twice);
 * ``huge_length``: a stream's ``/Length`` huge, negative or past the end of the file;
@@ -19,7 +20,7 @@ Classes (``CLASSES``), each with several variants drawn by the seed:
   stream of millions of operators, form XObjects drawing each other ten times per level);
 * ``deep_nesting``: arrays or dictionaries nested 100,000 deep (in a page, the catalog, the
   document information, a content stream, a ToUnicode CMap), a page tree or a chain of form
-  XObjects 100,000 levels deep;
+  XObjects 10,000 levels deep, references that lead back to themselves;
 * ``page_tree_loop``: a ``/Kids`` that leads back to the node itself or to an ancestor;
 * ``many_pages``: thousands of pages (the sample's pages repeated, shared resources).
 
@@ -171,13 +172,14 @@ KINDS: dict[str, tuple[str, ...]] = {
     "byte_flip": ("anywhere", "structure"),
     "truncation": (),
     "broken_xref": ("shift", "garble", "startxref", "no-table", "count", "keyword",
-                    "offsets-zero"),
+                    "offsets-zero", "prev-loop"),
     "duplicate_objects": ("update", "body-copy", "page-twice", "swap-bodies"),
     "huge_length": ("direct", "indirect", "past-end"),
     "bomb": ("flate", "flate-twice", "flate-font", "flate-all-pages", "flate-total", "cmap-nul",
              "lzw", "runlength", "predictor", "ascii85-blanks", "operators", "text",
              "xobject-fanout"),
-    "deep_nesting": ("page", "catalog", "info", "content", "cmap", "page-tree", "xobjects"),
+    "deep_nesting": ("page", "catalog", "info", "content", "cmap", "page-tree", "xobjects",
+                     "ref-cycle"),
     "page_tree_loop": ("self", "ancestor", "two-nodes", "page-kids"),
     "many_pages": ("2000", "3000", "10000"),
 }
@@ -253,6 +255,10 @@ def broken_xref(rng: random.Random, src: Path, kind: str | None = None) -> tuple
             (1, int(m.group(1)) // 2, int(m.group(1)) * 3, 999999999)), table)
     elif kind == "keyword":
         table = b"xrfe" + table[4:]
+    elif kind == "prev-loop":  # the trailer's /Prev is the section itself
+        trailer = data[xref_end:]
+        trailer = trailer.replace(b"/Size", b"/Prev %d/Size" % start, 1)
+        return kind, data[:xref_end] + trailer
     else:  # every in-use offset 0
         table = _XREF_ROW.sub(lambda m: b"0000000000 %s %s" % (m.group(2), m.group(3)), table)
     return kind, data[:start] + table + data[xref_end:]
@@ -387,6 +393,7 @@ def bomb(rng: random.Random, src: Path, kind: str | None = None) -> tuple[str, b
     kind = _kind(rng, "bomb", kind)
     target = pdf.contents(page)
     mib = 1 << 20
+    size = 0  # the decoded size, where one stream is the bomb
     if kind == "flate":  # one content stream that inflates to 0.25–4 GiB
         size = rng.choice((256, 1024, 4096)) * mib
         pdf.set_stream(target, flate_zeros(size))
@@ -452,7 +459,7 @@ def bomb(rng: random.Random, src: Path, kind: str | None = None) -> tuple[str, b
         pdf.set_stream(target, zlib.compress(b"q /X Do Q\n" + pdf.stream_data(target)))
         pdf.draw_form(page, prev)
         return f"{kind}-{depth}", pdf.write()
-    return kind, pdf.write()
+    return f"{kind}-{size // mib}m" if size else kind, pdf.write()
 
 
 # ------------------------------------------------------------------------------ structure
@@ -491,6 +498,14 @@ def deep_nesting(rng: random.Random, src: Path, kind: str | None = None) -> tupl
         pdf.objects[root] = re.sub(rb"/Kids\s*\[[^\]]*\]", b"/Kids[%d 0 R]" % child,
                                    pdf.objects[root])
         depth = levels
+    elif kind == "ref-cycle":  # the page's /MediaBox a reference to a reference to itself
+        first = max(pdf.objects) + 1
+        n = rng.choice((1, 2, 5))
+        for i in range(n):
+            pdf.objects[first + i] = b"%d 0 R" % (first + (i + 1) % n)
+        pdf.objects[page] = re.sub(rb"/MediaBox\s*\[[^\]]*\]", b"/MediaBox %d 0 R" % first,
+                                   pdf.objects[page])
+        depth = n
     else:  # a chain of form XObjects, each drawing the next
         levels = depth // 10 if depth > 10_000 else depth
         prev = None
