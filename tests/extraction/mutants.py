@@ -424,7 +424,8 @@ def bomb(rng: random.Random, src: Path, kind: str | None = None) -> tuple[str, b
     elif kind == "cmap-nul":  # a map of NUL bytes: pdfminer's parser steps over them one by one
         cmaps = [n for n, b in pdf.objects.items() if b"/ToUnicode" in b]
         cmap = pdf.ref(b"ToUnicode", pdf.objects[rng.choice(cmaps)])
-        pdf.set_stream(cmap, flate_zeros(rng.choice((4, 32)) * mib))
+        size = rng.choice((4, 32)) * mib
+        pdf.set_stream(cmap, flate_zeros(size))
     elif kind == "lzw":
         pdf.set_stream(target, lzw_zeros(rng.choice((40_000, 200_000))), b"/LZWDecode")
     elif kind == "runlength":  # 128 bytes per 2, then Flate over it

@@ -43,7 +43,6 @@ FIXED = [
     ("byte_flip", 17, None, None, {"corrupt_pdf"}),
     ("byte_flip", 22, None, None, {"corrupt_pdf"}),
     ("byte_flip", 31, None, None, {"corrupt_pdf"}),
-    ("byte_flip", 147, None, None, {"corrupt_pdf"}),
     ("byte_flip", 0, None, None, {"ok"}),  # 25 pdfminer warnings on stderr before
     ("truncation", 0, None, None, {"corrupt_pdf"}),
     ("truncation", 3, None, None, {"corrupt_pdf"}),
@@ -67,7 +66,7 @@ FIXED = [
     ("bomb", 0, "operators", None, {"too_large"}),
     ("bomb", 0, "text", None, {"too_large"}),
     ("bomb", 0, "xobject-fanout", Limits(page_objects=5_000), {"too_large"}),
-    ("bomb", 1, "cmap-nul", Limits(seconds=2), {"too_slow", "ok"}),
+    ("bomb", 1, "cmap-nul", Limits(seconds=1), {"too_slow"}),  # stopped inside pdfminer's parser
     ("deep_nesting", 2, "page", None, {"too_deep"}),
     ("deep_nesting", 0, "info", None, {"too_deep"}),
     ("deep_nesting", 3, "content", None, {"too_deep"}),
@@ -79,7 +78,7 @@ FIXED = [
     ("page_tree_loop", 0, "two-nodes", None, {"corrupt_pdf"}),
     ("page_tree_loop", 0, "page-kids", None, {"corrupt_pdf"}),
     ("many_pages", 0, "3000", None, {"too_many_pages"}),
-    ("many_pages", 0, "2000", Limits(seconds=2), {"too_slow"}),
+    ("many_pages", 0, "2000", Limits(seconds=1), {"too_slow"}),
 ]
 
 
@@ -140,9 +139,8 @@ CLI_CASES = [
     ("broken_xref", 0, "no-table", "truncated or corrupt", 150),
     ("duplicate_objects", 2, "swap-bodies", "cannot be parsed", 150),
     ("huge_length", 6, None, "negative seek value", 150),
-    # 1 GiB and 4 GiB inflated (the unbounded extractor grew past 2 GiB): 64 MiB and a copy
+    # 1 GiB inflated (the unbounded extractor grew past 2 GiB): 64 MiB and a copy
     ("bomb", 0, "flate", "decodes to more than 64 MiB", 300),
-    ("bomb", 0, "flate-twice", "decodes to more than 64 MiB", 300),
     ("deep_nesting", 2, "page", "nested more than 100 levels deep", 150),
     ("page_tree_loop", 0, "two-nodes", "the page tree loops", 150),
     ("many_pages", 0, "10000", "more than 2,000 pages", 150),
