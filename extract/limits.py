@@ -84,9 +84,9 @@ class Limits:
     ``page_objects``: characters and lines (paths) of one page;
     ``depth``: nesting of arrays and dictionaries, of the page tree and of form XObjects.
 
-    The defaults are far above what a self-evaluation report needs: the bundled reports have
-    at most 58 kB of content, 1,752 characters and 2,848 ruling edges on a page, a few hundred
-    kB of fonts, 15 pages and nesting 4 deep.
+    The defaults are far above what a self-evaluation report needs: the bundled readable PDFs
+    have at most 58 kB of content, 1,752 characters and 2,848 ruling edges on a page, 88 kB in
+    their largest decoded stream, 16 pages and arrays or dictionaries nested 5 deep.
     """
 
     seconds: float = 30.0

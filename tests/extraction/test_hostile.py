@@ -339,3 +339,21 @@ def test_library_warnings_go_to_debug_while_a_file_is_read(tmp_path: Path):
     assert all(r.name == "extract.library" and r.levelno == logging.DEBUG for r in seen)
     assert [(r.name, r.getMessage()) for r in handler.records] == [
         ("pdfminer.pdfdocument", "outside")]
+
+
+def test_settings_read_the_limits(monkeypatch):
+    """``JIXIAO_LIMIT_*``: one variable per field of :class:`Limits`, checked when loaded."""
+    from dataclasses import fields
+
+    from flows.config import LIMIT_VARIABLES, Settings, SettingsError
+
+    assert sorted(LIMIT_VARIABLES.values()) == sorted(f.name for f in fields(Limits))
+    monkeypatch.setenv("JIXIAO_LIMIT_SECONDS", "12.5")
+    monkeypatch.setenv("JIXIAO_LIMIT_PAGES", "300")
+    assert Settings.load().limits == Limits(seconds=12.5, pages=300)
+    for key, bad in [("JIXIAO_LIMIT_PAGES", "1.5"), ("JIXIAO_LIMIT_MEMORY_MB", "-5"),
+                     ("JIXIAO_LIMIT_DEPTH", "nan"), ("JIXIAO_LIMIT_STREAM_MB", "inf")]:
+        monkeypatch.setenv(key, bad)
+        with pytest.raises(SettingsError, match=key):
+            Settings.load()
+        monkeypatch.delenv(key)
