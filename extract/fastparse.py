@@ -35,8 +35,8 @@ from pdfminer.psparser import KWD, LIT, PSKeyword
 from pdfplumber.utils import obj_to_edges
 from pdfplumber.utils.pdfinternals import resolve_all
 
+from extract.budget import CHECK_EVERY, current
 from extract.fonts import fast_cmaps
-from extract.limits import CHECK_EVERY, current
 
 _DELIM = rb"\x00\t\n\x0c\r /\[\]()<>{}%"
 _TOKEN = re.compile(
@@ -86,7 +86,7 @@ def tokenize(data: bytes, strict: bool = False) -> list[Any]:
     ``strict``: raise :class:`_Unsupported` for what pdfminer's parser reads otherwise (a
     dictionary with an odd number of items, ``null``, a hex string of an odd number of digits).
     Arrays and dictionaries nested deeper than the depth limit of the file being read
-    (:mod:`extract.limits`) are refused.
+    (:mod:`extract.budget`) are refused.
     """
     out: list[Any] = []
     stack: list[tuple[str | None, list[Any]]] = []
@@ -156,9 +156,9 @@ class FastInterpreter(PDFPageInterpreter):
     """pdfminer's interpreter with a regex tokenizer and a cached operator table; the fonts it
     builds read their ToUnicode CMaps with :class:`extract.fonts.FastCMapParser`.
 
-    Under the limits of the file being read (:mod:`extract.limits`): the content a page draws
+    Under the limits of the file being read (:mod:`extract.budget`): the content a page draws
     is counted (a form each time it is drawn), forms nest at most ``depth`` deep, and time and
-    memory are checked every :data:`~extract.limits.CHECK_EVERY` operators."""
+    memory are checked every :data:`~extract.budget.CHECK_EVERY` operators."""
 
     #: form XObjects between this interpreter and the page's
     depth = 0

@@ -26,6 +26,7 @@ from pdfminer.pdftypes import PDFStream, dict_value, list_value
 from pdfminer.psparser import LIT
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extract.budget import Budget, bounded, current, limit_error, size_text
 from extract.completeness import PageSignals, missing_reports, page_signals
 from extract.errors import (
     CorruptPDF,
@@ -52,7 +53,7 @@ from extract.grid import (
     turn_upright,
     visible_edges,
 )
-from extract.limits import MIB, Budget, Limits, bounded, current, limit_error, size_text
+from extract.limits import MIB, Limits
 from extract.records import RawDocument, SkippedPage
 
 # pdfminer logs every operator at DEBUG; the level check alone costs a few percent

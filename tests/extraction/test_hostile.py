@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from extract import ExtractError, extract_file
+from extract.budget import bounded
 from extract.errors import (
     ERROR_CODES,
     FILE_ERROR_CODES,
@@ -29,7 +30,7 @@ from extract.errors import (
     TooManyPages,
     TooSlow,
 )
-from extract.limits import Limits, bounded
+from extract.limits import Limits
 from tests.conftest import ROOT, SAMPLES
 from tests.extraction import capped
 from tests.extraction.mutants import Mutant, flate_zeros, lzw_zeros, mutant
