@@ -40,10 +40,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 ## bench: extraction throughput against pdfplumber's default extract_tables on the corpus, then
-## 2,000 seeded layout-fuzzer documents: cell accuracy, reports lost / invented, speed (not run by CI)
+## 2,000 seeded layout-fuzzer documents: cell accuracy, reports lost / invented, speed; then 323
+## hostile mutants of the samples: outcomes, peak memory and time per class (not run by CI)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract.py samples tests/fixtures/corpus
 	$(BIN)/python benchmarks/fuzz.py --n 2000 --seed 0 --workers 2 --time-docs 100
+	$(BIN)/python benchmarks/hostile.py --n 40 --n-many 3 --seed 0 --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check extract transform load expectations flows warehouse tests benchmarks

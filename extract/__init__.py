@@ -2,7 +2,8 @@
 
 This layer reads files and knows no database and no normalization. Public API::
 
-    from extract import extract_file, RawDocument, ExtractError
+    from extract import extract_file, Limits, RawDocument, ExtractError
+    doc = extract_file(path, limits=Limits(seconds=30))  # the limits: extract/limits.py
 """
 
 from extract.errors import (
@@ -15,6 +16,7 @@ from extract.errors import (
     NoTextLayer,
     UnknownHeader,
 )
+from extract.limits import Limits
 from extract.records import RawDocument, RawFundingRow, RawIndicator, RawReport, SkippedPage
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "EmptyFile",
     "EncryptedPDF",
     "ExtractError",
+    "Limits",
     "NoSelfEvaluationTable",
     "NoTextLayer",
     "NotAPDF",
@@ -36,7 +39,8 @@ __all__ = [
 
 
 def extract_file(path, **kwargs) -> RawDocument:
-    """Extract every 自评表 (self-evaluation table) of one PDF; see :func:`extract.pdf.extract_file`."""
+    """Extract every 自评表 (self-evaluation table) of one PDF, within ``limits=Limits(...)``;
+    see :func:`extract.pdf.extract_file`."""
     from extract.pdf import extract_file as _extract_file
 
     return _extract_file(path, **kwargs)

@@ -17,10 +17,14 @@ def safe_name(name: str) -> str:
 
 
 class ExtractError(Exception):
-    """The file cannot be turned into self-evaluation records. Never retried: the file is the cause."""
+    """The file cannot be turned into self-evaluation records. Not retried when
+    :attr:`file_caused` (the file is the cause): see :data:`FILE_ERROR_CODES`."""
 
     #: stable machine code, also used as dq_issue.check_code downstream
     code = "extract_error"
+    #: a new read of the same bytes by the same program, under the same limits, fails the same
+    #: way (so the nightly run does not read the file again until it is replaced)
+    file_caused = True
     #: what the submitting unit should do about it
     advice = "check the file and submit it again"
     #: the same in Chinese: what is wrong, and what to do
@@ -113,6 +117,78 @@ class UnknownHeader(ExtractError):
     advice_zh = "如是合理的表头写法，请在 extract/headers.py 中登记后重新入库"
 
 
+# ------------------------------------------------------------------------------ over a limit
+# A file over one of the per-file limits of :class:`extract.limits.Limits` (each configurable,
+# ``JIXIAO_LIMIT_*``). Time and memory depend on the machine as well as on the file: see
+# ``file_caused``.
+
+
+class TooLarge(ExtractError):
+    """A size limit: the file, one decoded stream, all decoded streams, the content drawn on one
+    page, or the characters and lines of one page. Set by the bytes: not retried."""
+
+    code = "too_large"
+    advice = ("far larger than a self-evaluation table needs (a decompression bomb, or a "
+              "damaged export); export it again, or raise the limit if the file is genuine")
+    title_zh = "文件内容超过读取上限（疑似压缩炸弹或异常导出）"
+    advice_zh = "请从原表格重新导出 PDF 后报送；如确为正常文件，可由管理员调高相应上限"
+
+
+class TooManyPages(ExtractError):
+    """More pages than the page limit (counted before any page is read). Not retried."""
+
+    code = "too_many_pages"
+    advice = "split the file (one unit's reports per file), or raise JIXIAO_LIMIT_PAGES"
+    title_zh = "文件页数超过上限"
+    advice_zh = "请按预算单位拆分文件后报送；如确需整本读取，可由管理员调高 JIXIAO_LIMIT_PAGES"
+
+
+class TooDeep(ExtractError):
+    """Objects nested deeper than the depth limit: arrays or dictionaries, the page tree, form
+    XObjects drawing each other, or references followed past Python's recursion limit. Set by
+    the bytes: not retried."""
+
+    code = "too_deep"
+    advice = "the file's structure is damaged or hostile; export it again from the source"
+    title_zh = "PDF 内部结构嵌套过深（文件损坏或异常）"
+    advice_zh = "请从原表格重新导出 PDF 后报送"
+
+
+class TooSlow(ExtractError):
+    """Reading ran past the time limit (checked between pages, streams and every few thousand
+    operators). Retried by the next run: the time a file takes also depends on the machine and
+    what else runs on it that night, and a retry costs at most the limit."""
+
+    code = "too_slow"
+    file_caused = False
+    advice = ("the file is unusually heavy; it is read again next run; if it fails again, "
+              "export it again or raise JIXIAO_LIMIT_SECONDS")
+    title_zh = "读取超时"
+    advice_zh = "下次运行将重新读取；如仍超时，请重新导出 PDF 后报送，或由管理员调高 JIXIAO_LIMIT_SECONDS"
+
+
+class OutOfMemory(ExtractError):
+    """Reading needed more memory than the memory limit (the process's resident memory grew
+    past it, or an allocation failed: ``MemoryError``). Retried by the next run: what a process
+    can still allocate also depends on what it held before this file."""
+
+    code = "out_of_memory"
+    file_caused = False
+    advice = ("reading it needs more memory than allowed; it is read again next run; if it "
+              "fails again, export it again or raise JIXIAO_LIMIT_MEMORY_MB")
+    title_zh = "读取所需内存超过上限"
+    advice_zh = ("下次运行将重新读取；如仍失败，请重新导出 PDF 后报送，"
+                 "或由管理员调高 JIXIAO_LIMIT_MEMORY_MB")
+
+
+def _family(cls: type[ExtractError]) -> list[type[ExtractError]]:
+    return [cls, *(sub for c in cls.__subclasses__() for sub in _family(c))]
+
+
 #: codes of the failures whose cause is the file itself (a new read of the same bytes by the
-#: same program fails the same way); any other failure is retried by the next run
-FILE_ERROR_CODES = frozenset({ExtractError.code, *(c.code for c in ExtractError.__subclasses__())})
+#: same program, under the same limits, fails the same way): not read again until the file is
+#: replaced (or ``--reprocess failed``). Any other failure, ``too_slow`` and ``out_of_memory``
+#: included, is retried by the next run.
+FILE_ERROR_CODES = frozenset(c.code for c in _family(ExtractError) if c.file_caused)
+#: every code of the family
+ERROR_CODES = frozenset(c.code for c in _family(ExtractError))

@@ -35,6 +35,7 @@ from pdfminer.psparser import KWD, LIT, PSKeyword
 from pdfplumber.utils import obj_to_edges
 from pdfplumber.utils.pdfinternals import resolve_all
 
+from extract.budget import CHECK_EVERY, current
 from extract.fonts import fast_cmaps
 
 _DELIM = rb"\x00\t\n\x0c\r /\[\]()<>{}%"
@@ -84,9 +85,13 @@ def tokenize(data: bytes, strict: bool = False) -> list[Any]:
 
     ``strict``: raise :class:`_Unsupported` for what pdfminer's parser reads otherwise (a
     dictionary with an odd number of items, ``null``, a hex string of an odd number of digits).
+    Arrays and dictionaries nested deeper than the depth limit of the file being read
+    (:mod:`extract.budget`) are refused.
     """
     out: list[Any] = []
     stack: list[tuple[str | None, list[Any]]] = []
+    budget = current()
+    depth = budget.limits.depth if budget is not None else None
     target = out
     append = out.append
     for m in _TOKEN.finditer(data):
@@ -120,6 +125,8 @@ def tokenize(data: bytes, strict: bool = False) -> list[Any]:
                 h += b"0"
             append(bytes.fromhex(h.decode("ascii")))
         elif kind == "aopen" or kind == "dopen":
+            if depth is not None and len(stack) >= depth:
+                raise budget.too_deep("arrays or dictionaries", "数组或字典")
             stack.append((kind, target))
             target = []
             append = target.append
@@ -147,15 +154,31 @@ def tokenize(data: bytes, strict: bool = False) -> list[Any]:
 
 class FastInterpreter(PDFPageInterpreter):
     """pdfminer's interpreter with a regex tokenizer and a cached operator table; the fonts it
-    builds read their ToUnicode CMaps with :class:`extract.fonts.FastCMapParser`."""
+    builds read their ToUnicode CMaps with :class:`extract.fonts.FastCMapParser`.
+
+    Under the limits of the file being read (:mod:`extract.budget`): the content a page draws
+    is counted (a form each time it is drawn), forms nest at most ``depth`` deep, and time and
+    memory are checked every :data:`~extract.budget.CHECK_EVERY` operators."""
+
+    #: form XObjects between this interpreter and the page's
+    depth = 0
 
     def init_resources(self, resources: dict[object, object]) -> None:
         with fast_cmaps():
             super().init_resources(resources)
 
+    def subinterp(self) -> PDFPageInterpreter:
+        interp = super().subinterp()
+        interp.depth = self.depth + 1
+        budget = current()
+        if budget is not None and interp.depth > budget.limits.depth:
+            raise budget.too_deep("form XObjects", "表单对象（XObject）")
+        return interp
+
     def execute(self, streams: Sequence[object]) -> None:
         valid: list[PDFStream] = []
         self.stream_ids.clear()
+        budget = current()
         for obj in streams:
             stream = stream_value(obj)
             if stream.objid is None or stream.objid in self.parent_stream_ids:
@@ -163,6 +186,8 @@ class FastInterpreter(PDFPageInterpreter):
             valid.append(stream)
             self.stream_ids.add(stream.objid)
         data = b"\n".join(s.get_data() for s in valid)
+        if budget is not None:
+            budget.drawn(len(data))
         if _INLINE_IMAGE.search(data):
             return super().execute(streams)
         try:
@@ -170,6 +195,17 @@ class FastInterpreter(PDFPageInterpreter):
         except _Unsupported:
             return super().execute(streams)
         ops: dict[Any, Any] = {}
+        if budget is None or len(tokens) <= CHECK_EVERY:
+            self._run(tokens, ops)
+            return None
+        for start in range(0, len(tokens), CHECK_EVERY):
+            budget.check()
+            self._run(tokens[start:start + CHECK_EVERY], ops)
+        return None
+
+    def _run(self, tokens: list[Any], ops: dict[Any, Any]) -> None:
+        """Operands onto the stack, operators called (pdfminer's ``execute`` loop); ``ops``
+        caches each operator's bound method and operand count."""
         for tok in tokens:
             if tok.__class__ is PSKeyword:
                 entry = ops.get(tok)
@@ -204,10 +240,17 @@ class CharDevice(PDFPageAggregator):
 
     ``turn`` is the direction of the text's baseline on the page, counter-clockwise in degrees
     (0, 90, 180 or 270): 90 for a table printed sideways, reading bottom to top.
+
+    Under the limits of the file being read, a page holds at most ``page_objects`` characters,
+    paths, images and forms drawn (checked before each string and path is added).
     """
 
     def __init__(self, rsrcmgr: Any, pageno: int) -> None:
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
+        budget = current()
+        self._budget = budget
+        self._cap = budget.limits.page_objects if budget is not None else float("inf")
+        self._others = 0  # images and forms drawn
         self.chars: list[tuple[str, float, float, float, float, float, bool]] = []
         self._glyphs: dict[int, tuple[Any, dict[int, tuple[str, float]]]] = {}
         #: every painted path in painting order: a tuple ``(kind, x0, y0, x1, y1, linewidth,
@@ -223,6 +266,8 @@ class CharDevice(PDFPageAggregator):
         any other shape (curves, several subpaths, polygons) goes through pdfminer, and its
         layout objects are moved to :attr:`paths` so that the painting order is kept.
         """
+        if len(self.paths) + len(self.chars) + self._others >= self._cap:
+            raise self._budget.objects_over()
         shape = "".join([p[0] for p in path])
         if shape in _SIMPLE_SHAPES:
             a, b, c, d, e, f = self.ctm
@@ -258,8 +303,23 @@ class CharDevice(PDFPageAggregator):
             self.paths.extend(objs[before:])
             del objs[before:]
 
+    def begin_figure(self, name, bbox, matrix):
+        self._count_other()
+        super().begin_figure(name, bbox, matrix)
+
+    def render_image(self, name, stream):
+        self._count_other()
+        super().render_image(name, stream)
+
+    def _count_other(self) -> None:
+        self._others += 1
+        if len(self.paths) + len(self.chars) + self._others > self._cap:
+            raise self._budget.objects_over()
+
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
         # used for vertical fonts (and by pdfminer's own paths): LTChar does the metrics
+        if len(self.paths) + len(self.chars) + self._others >= self._cap:
+            raise self._budget.objects_over()
         try:
             text = font.to_unichr(cid)
         except PDFUnicodeNotDefined:
@@ -290,6 +350,10 @@ class CharDevice(PDFPageAggregator):
                 x -= obj * dxscale
                 needcharspace = True
             elif isinstance(obj, bytes):
+                if len(self.chars) + len(obj) > self._cap:  # a byte at least per character
+                    if len(self.chars) + len(self.paths) + self._others + len(font.decode(
+                            obj)) > self._cap:
+                        raise self._budget.objects_over()
                 for cid in font.decode(obj):
                     if needcharspace:
                         x += charspace

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,11 +20,13 @@ from typing import Any, NamedTuple
 
 import pdfplumber
 import pdfplumber.page
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFEncryptionError, PDFObjectNotFound, PDFPasswordIncorrect
 from pdfminer.pdfpage import PDFPage
-from pdfminer.pdftypes import PDFStream
+from pdfminer.pdftypes import PDFStream, dict_value, list_value
+from pdfminer.psparser import LIT
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extract.budget import Budget, bounded, current, limit_error, size_text
 from extract.completeness import PageSignals, missing_reports, page_signals
 from extract.errors import (
     CorruptPDF,
@@ -34,6 +37,8 @@ from extract.errors import (
     NotAPDF,
     NoTextLayer,
     ReportsNotRead,
+    TooLarge,
+    safe_name,
 )
 from extract.fastparse import parse_page
 from extract.form import FormReader
@@ -48,6 +53,7 @@ from extract.grid import (
     turn_upright,
     visible_edges,
 )
+from extract.limits import MIB, Limits
 from extract.records import RawDocument, SkippedPage
 
 # pdfminer logs every operator at DEBUG; the level check alone costs a few percent
@@ -55,17 +61,28 @@ for _name in ("pdfminer", "pdfplumber"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
-def _open_error(path: str, exc: BaseException) -> ExtractError:
-    """Map a pdfminer/pdfplumber failure on opening to a typed error."""
+#: the most of a library's exception text a message quotes
+DETAIL_CHARS = 100
+
+
+def _open_error(path: str, exc: BaseException, page: int | None = None) -> ExtractError:
+    """Map a pdfminer/pdfplumber failure (on opening, or lazily on a page) to a typed error."""
     cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+    if isinstance(cause, ExtractError):
+        return cause
+    limit = limit_error(current(), cause)
+    if limit is not None:
+        return limit
     if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
         return EncryptedPDF(path, "the PDF is password-protected (encrypted)")
     name = type(cause).__name__
-    detail = str(cause).strip() or name
+    detail = safe_name(" ".join(str(cause).split())) or name
+    if len(detail) > DETAIL_CHARS:  # pdfminer quotes whole objects
+        detail = detail[:DETAIL_CHARS - 1] + "…"
     if name in ("PSEOF", "PDFSyntaxError", "PDFNoValidXRef"):
         return CorruptPDF(path, f"the PDF is truncated or corrupt ({name}: {detail})",
-                          detail_zh=f"{name}: {detail}")
-    return CorruptPDF(path, f"the PDF cannot be parsed ({name}: {detail})",
+                          page=page, detail_zh=f"{name}: {detail}")
+    return CorruptPDF(path, f"the PDF cannot be parsed ({name}: {detail})", page=page,
                       detail_zh=f"无法解析，{name}: {detail}")
 
 
@@ -146,18 +163,93 @@ def _undecodable(raw_chars: list[tuple]) -> bool:
     return cid >= UNDECODABLE_MIN and cid >= UNDECODABLE_SHARE * len(raw_chars)
 
 
+LITERAL_PAGES, LITERAL_PAGE = LIT("Pages"), LIT("Page")
+
+
+def page_tree(path: str, doc: Any, budget: Budget | None = None) -> list[tuple[Any, dict]]:
+    """Every page of the page tree, in order, as ``(object id, attributes)``, before any page
+    is read (a :class:`PDFPage` is made from them when its turn comes: making it resolves its
+    content stream).
+
+    The pages of pdfminer's ``PDFPage.create_pages``, attributes inherited the same way and a
+    node reached a second time skipped, walked without recursion and under the limits: more
+    pages than ``pages`` is :class:`~extract.errors.TooManyPages`, a tree deeper than ``depth``
+    :class:`~extract.errors.TooDeep`, and a node among its own descendants (a loop, which
+    pdfminer skips in silence) :class:`~extract.errors.CorruptPDF`. Without a page tree, or
+    with one that yields no page, every object with ``/Type /Page`` (pdfminer's fallback).
+    """
+    limits = budget.limits if budget else Limits()
+    catalog = doc.catalog
+    out: list[tuple[Any, dict]] = []
+
+    def add(objid: Any, attrs: dict) -> None:
+        if budget is not None:
+            if len(out) >= limits.pages:
+                raise budget.pages_over(len(out) + 1)
+            budget.check()
+        out.append((objid, attrs))
+
+    if "Pages" in catalog:
+        visited: set[Any] = set()
+        lineage: list[Any] = []  # the nodes from the root down to the current one
+        # (kids left to visit, the attributes they inherit), one entry per level
+        stack: list[tuple[Iterator[Any], dict]] = [(iter([catalog["Pages"]]), catalog)]
+        while stack:
+            kids, parent = stack[-1]
+            obj = next(kids, None)
+            if obj is None:
+                stack.pop()
+                if lineage:
+                    lineage.pop()
+                continue
+            objid = getattr(obj, "objid", None)
+            key = objid if objid is not None else ("direct", id(obj))
+            if key in lineage:
+                raise CorruptPDF(path, f"the page tree loops: object {objid} is among its own "
+                                       "kids", detail_zh=f"页面树循环引用（对象 {objid}）")
+            if key in visited:
+                continue
+            visited.add(key)
+            attrs = dict_value(obj).copy()
+            for k, v in parent.items():
+                if k in PDFPage.INHERITABLE_ATTRS and k not in attrs:
+                    attrs[k] = v
+            kind = attrs.get("Type", attrs.get("type"))
+            if kind is LITERAL_PAGES and "Kids" in attrs:
+                if budget is not None:
+                    if len(lineage) >= limits.depth:
+                        raise budget.too_deep("the page tree", "页面树")
+                    budget.check()
+                lineage.append(key)
+                stack.append((iter(list_value(attrs["Kids"])), attrs))
+            elif kind is LITERAL_PAGE:
+                add(objid, attrs)
+    if not out:  # pdfminer's fallback: every page object, in the order of the xref
+        for xref in doc.xrefs:
+            for objid in xref.get_objids():
+                try:
+                    obj = doc.getobj(objid)
+                except PDFObjectNotFound:
+                    continue
+                if isinstance(obj, dict) and obj.get("Type") is LITERAL_PAGE:
+                    add(objid, obj)
+    return out
+
+
 def _iter_pages(pdf: Any) -> Iterator[pdfplumber.page.Page]:
     """The pages one at a time (``pdf.pages`` would keep every page, and its parsed content,
     alive until the file is closed)."""
-    pages = PDFPage.create_pages(pdf.doc)
-    number = 0
-    while True:
-        try:
-            page_obj = next(pages)
-        except StopIteration:
-            return
-        number += 1
-        yield pdfplumber.page.Page(pdf, page_obj, page_number=number)
+    for number, (objid, attrs) in enumerate(page_tree("", pdf.doc, current()), start=1):
+        yield pdfplumber.page.Page(pdf, PDFPage(pdf.doc, objid, attrs, None), page_number=number)
+
+
+def _close(pdf: Any) -> None:
+    """Let the document go. Not ``pdf.close()``: that walks the whole page tree again (to close
+    pages never opened through ``pdf.pages``), and raises again on a damaged file."""
+    pdf.flush_cache()
+    cache = getattr(pdf.doc, "_cached_objs", None)
+    if cache is not None:
+        cache.clear()
 
 
 def _release(pdf: Any, page: Any) -> None:
@@ -189,14 +281,31 @@ def _read_pages(path: str, pdf: Any, reader: FormReader
     no_text: dict[int, str] = {}
     summary: dict[int, str] = {}
     signals: list[PageSignals] = []
+    budget = current()
+    try:
+        pages = page_tree(path, pdf.doc, budget)
+    except (ExtractError, RecursionError, MemoryError):
+        raise
+    except Exception as exc:  # a page tree pdfminer cannot follow
+        raise _open_error(path, exc) from exc
+    if budget is not None:
+        budget.page_count = len(pages)
     number = 0
-    for number, page in enumerate(_iter_pages(pdf), start=1):
+    for number, (objid, attrs) in enumerate(pages, start=1):
+        if budget is not None:
+            budget.at_page(number)
+        page = None
         try:
+            page = pdfplumber.page.Page(pdf, PDFPage(pdf.doc, objid, attrs, None),
+                                        page_number=number)
             raw_chars, edges, images = parse_page(pdf, page)
+        except (ExtractError, RecursionError, MemoryError):
+            raise
         except Exception as exc:  # pdfminer fails lazily on a damaged content stream
-            raise _open_error(path, exc) from exc
+            raise _open_error(path, exc, page=number) from exc
         finally:
-            _release(pdf, page)
+            if page is not None:
+                _release(pdf, page)
         if not raw_chars:
             if images:
                 no_text[number] = IMAGE_ONLY
@@ -225,32 +334,62 @@ def _fiscal_year(reports: list, first_text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def extract_file(path: str | Path, *, data: bytes | None = None) -> RawDocument:
-    """Extract every 财政项目支出绩效自评表 of one PDF.
+def extract_file(path: str | Path, *, data: bytes | None = None,
+                 limits: Limits | None = None) -> RawDocument:
+    """Extract every 财政项目支出绩效自评表 of one PDF, within ``limits`` (default
+    :class:`~extract.limits.Limits()`).
 
     Raises a subclass of :class:`~extract.errors.ExtractError` when the file cannot be read:
-    empty, not a PDF, encrypted, truncated/corrupt, image-only (needs OCR), no 自评表, or an
-    unknown column header.
+    empty, not a PDF, encrypted, truncated/corrupt, image-only (needs OCR), no 自评表, an
+    unknown column header, or over a limit (``too_large``, ``too_many_pages``, ``too_deep``,
+    ``too_slow``, ``out_of_memory``).
     """
     p = str(path)
-    if data is None:
-        try:
-            data = Path(p).read_bytes()
-        except OSError as exc:
-            raise ExtractError(p, f"cannot read the file ({exc.strerror or exc})",
-                               detail_zh=str(exc.strerror or exc)) from exc
+    limits = limits or Limits()
+    with bounded(p, limits):
+        if data is None:
+            data = _read(p, limits)
+        elif len(data) > limits.file_mb * MIB:
+            raise _file_too_large(p, len(data), limits)
+        return _extract(p, data)
+
+
+def _file_too_large(path: str, size: int, limits: Limits) -> TooLarge:
+    return TooLarge(path, f"the file is {size_text(size)}, over the limit of "
+                          f"{limits.file_mb:g} MiB (JIXIAO_LIMIT_FILE_MB)",
+                    detail_zh=f"文件 {size_text(size)}，超过文件大小上限 {limits.file_mb:g} MiB")
+
+
+def _read(path: str, limits: Limits) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limits.file_mb * MIB:
+                raise _file_too_large(path, size, limits)
+            data = f.read(int(limits.file_mb * MIB) + 1)
+    except OSError as exc:
+        raise ExtractError(path, f"cannot read the file ({exc.strerror or exc})",
+                           detail_zh=str(exc.strerror or exc)) from exc
+    if len(data) > limits.file_mb * MIB:  # it grew while being read
+        raise _file_too_large(path, len(data), limits)
+    return data
+
+
+def _extract(p: str, data: bytes) -> RawDocument:
     _sniff(p, data)
     sha = hashlib.sha256(data).hexdigest()
     reader = FormReader(p)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
+    except (RecursionError, MemoryError):
+        raise
     except Exception as exc:
         raise _open_error(p, exc) from exc
     try:
         count, no_text, summary, first_text, signals = _read_pages(p, pdf, reader)
         dated = pdf_date(pdf.metadata)
     finally:
-        pdf.close()
+        _close(pdf)
     reports = reader.finish()
     missing = missing_reports(signals, reports, reader.notes)
     if not reports and any(m.kind == "start_not_read" for m in missing):

@@ -44,6 +44,7 @@ def extract(
     """
     from extract import ExtractError, extract_file
 
+    limits = _limits("extract")
     inbox = scan(files)
     targets = inbox.files
     for s in inbox.skipped:
@@ -58,7 +59,7 @@ def extract(
         if summary and len(targets) > 1:
             typer.echo(f"[{i}/{len(targets)}] {safe_name(str(path))}", err=True)
         try:
-            doc = extract_file(path)
+            doc = extract_file(path, limits=limits)
         except ExtractError as exc:
             typer.echo(f"jixiao extract: {exc}", err=True)
             failed += 1
@@ -106,9 +107,10 @@ def check(
                    err=True)
         raise typer.Exit(1)
     docs, failed = [], 0
+    limits = _limits("check")
     for path in find_pdfs(files):
         try:
-            docs.append(extract_file(path))
+            docs.append(extract_file(path, limits=limits))
         except ExtractError as exc:
             typer.echo(f"jixiao check: {exc}", err=True)
             failed += 1
@@ -166,6 +168,18 @@ def _settings(command: str):
 
     try:
         return Settings.load()
+    except SettingsError as exc:
+        typer.echo(f"jixiao {command}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _limits(command: str):
+    """The per-file extraction limits (``JIXIAO_LIMIT_*``); a bad one ends the command with one
+    line (exit 1). Only these are read: a bad schedule does not stop ``jixiao extract``."""
+    from flows.config import SettingsError, load_limits
+
+    try:
+        return load_limits()
     except SettingsError as exc:
         typer.echo(f"jixiao {command}: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -12,14 +12,16 @@ a night that records every good file as failed.
 | ``JIXIAO_SCHEDULE``   | cron of the nightly ingest (Asia/Shanghai), or ``every 30s``   | ``0 2 * * *``               |
 | ``JIXIAO_PREFECT_PORT`` | port of the local Prefect server ``jixiao serve`` starts     | ``4200``                    |
 | ``JIXIAO_WRITER_WAIT`` | seconds an ingest waits for another on the same warehouse     | ``3600``                    |
+| ``JIXIAO_LIMIT_*``    | per-file extraction limits (:data:`LIMIT_VARIABLES`)           | ``extract.limits.Limits()`` |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from extract.limits import Limits
 from flows.schedule import TIMEZONE, NightlySchedule, ScheduleError, parse_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +36,23 @@ DEFAULT_WRITER_WAIT = 3600.0
 ALERT_ON = ("always", "problems")
 DEFAULT_ALERT_ON = "always"
 
-__all__ = ["ALERT_ON", "DEFAULT_SCHEDULE", "ROOT", "TIMEZONE", "Settings", "SettingsError"]
+#: the per-file extraction limits (``extract.limits.Limits``), one variable per field; counts
+#: are whole numbers, seconds and MiB may have decimals; each above 0
+LIMIT_VARIABLES = {
+    "JIXIAO_LIMIT_SECONDS": "seconds",  # 30
+    "JIXIAO_LIMIT_MEMORY_MB": "memory_mb",  # 1024
+    "JIXIAO_LIMIT_PAGES": "pages",  # 2000
+    "JIXIAO_LIMIT_FILE_MB": "file_mb",  # 256
+    "JIXIAO_LIMIT_STREAM_MB": "stream_mb",  # 64
+    "JIXIAO_LIMIT_TOTAL_MB": "total_mb",  # 512
+    "JIXIAO_LIMIT_CONTENT_MB": "content_mb",  # 8
+    "JIXIAO_LIMIT_PAGE_OBJECTS": "page_objects",  # 100000
+    "JIXIAO_LIMIT_DEPTH": "depth",  # 100
+}
+_COUNTS = ("pages", "page_objects", "depth")
+
+__all__ = ["ALERT_ON", "DEFAULT_SCHEDULE", "LIMIT_VARIABLES", "ROOT", "TIMEZONE", "Settings",
+           "SettingsError", "load_limits"]
 
 
 class SettingsError(ValueError):
@@ -65,6 +83,7 @@ class Settings:
     alert_on: str = DEFAULT_ALERT_ON
     prefect_port: int = DEFAULT_PREFECT_PORT
     writer_wait: float = DEFAULT_WRITER_WAIT
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def load(cls) -> Settings:
@@ -86,6 +105,7 @@ class Settings:
                              ALERT_ON),
             prefect_port=_port(get("JIXIAO_PREFECT_PORT")),
             writer_wait=_seconds("JIXIAO_WRITER_WAIT", get("JIXIAO_WRITER_WAIT")),
+            limits=load_limits(env),
         )
 
 
@@ -126,3 +146,24 @@ def _port(text: str | None) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise SettingsError(f"JIXIAO_PREFECT_PORT={text!r} is not a TCP port (1–65535)")
     return int(text)
+
+
+def load_limits(env: dict[str, str] | None = None) -> Limits:
+    """The extraction limits of the ``JIXIAO_LIMIT_*`` variables (``.env`` and the environment
+    when ``env`` is None), the defaults for those unset; :class:`SettingsError` names a bad one."""
+    if env is None:
+        env = {**_dotenv(), **os.environ}
+    values: dict[str, float] = {}
+    for key, name in LIMIT_VARIABLES.items():
+        text = (env.get(key) or "").strip()
+        if not text:
+            continue
+        try:
+            value = int(text) if name in _COUNTS else float(text)
+        except ValueError:
+            value = 0
+        if not 0 < value < float("inf"):
+            kind = "a whole number" if name in _COUNTS else "a number"
+            raise SettingsError(f"{key}={text!r} is not {kind} above 0")
+        values[name] = value
+    return Limits(**values)
