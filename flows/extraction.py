@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from extract import ExtractError, RawDocument, extract_file
+from extract import ExtractError, Limits, RawDocument, extract_file
 from extract.errors import safe_name
 from flows.pool import Ended, run_all
 from load.checks import error_code_of
 from load.documents import SourceFile
-
-#: a file's time limit (seconds) and each worker's memory above its start-up size (MiB)
-DEFAULT_SECONDS = 30.0
-DEFAULT_MEMORY_MB = 1024
 
 
 @dataclass(frozen=True)
@@ -31,14 +28,15 @@ class Extracted:
     page: int | None = None
 
 
-def extract_one(src: SourceFile) -> Extracted:
-    """Extract one file (in a worker process); a file that cannot be read is a value, not a raise."""
+def extract_one(src: SourceFile, limits: Limits | None = None) -> Extracted:
+    """Extract one file (in a worker process) under ``limits``; a file that cannot be read is
+    a value, not a raise."""
     try:
-        return Extracted(src, doc=extract_file(src.path))
+        return Extracted(src, doc=extract_file(src.path, limits=limits))
     except ExtractError as exc:
         return Extracted(src, error_code=exc.code, reason=exc.zh(), page=exc.page)
     except MemoryError:
-        raise  # the pool records it (too_large)
+        raise  # the pool records it (out_of_memory)
     except Exception as exc:  # a bug or a file no rule foresaw: recorded, never fatal
         return Extracted(src, error_code=error_code_of(exc),
                          reason=f"{safe_name(src.file_name)}：读取时发生意外错误（"
@@ -49,8 +47,8 @@ def extract_one(src: SourceFile) -> Extracted:
 _ENDED = {
     "too_slow": "读取超过时间上限（{detail}），已终止，文件未载入；今晚不再重试，下次运行将重新读取。"
                 "若文件确实很大，可调高 JIXIAO_LIMIT_SECONDS",
-    "too_large": "读取所需内存超过上限（{detail}），文件未载入；今晚不再重试，下次运行将重新读取。"
-                 "请检查文件是否异常，或调高 JIXIAO_LIMIT_MEMORY_MB",
+    "out_of_memory": "读取所需内存超过上限（{detail}），文件未载入；今晚不再重试，下次运行将重新"
+                     "读取。请检查文件是否异常，或调高 JIXIAO_LIMIT_MEMORY_MB",
     "worker_died": "读取文件的工作进程意外终止（{detail}），文件未载入；今晚不再重试，"
                    "下次运行将重新读取。请检查文件，或附上文件报告此问题",
 }
@@ -63,11 +61,14 @@ def ended(src: SourceFile, end: Ended) -> Extracted:
                          detail=end.detail))
 
 
-def extract_all(sources: Sequence[SourceFile], *, workers: int, seconds: float | None,
-                memory_mb: int | None, fn: Callable[[SourceFile], Extracted] = extract_one,
-                ) -> list[Extracted]:
-    """Every source extracted in worker processes, in the order given (see :func:`run_all`)."""
+def extract_all(sources: Sequence[SourceFile], *, workers: int, limits: Limits,
+                fn: Callable[..., Extracted] = extract_one) -> list[Extracted]:
+    """Every source extracted in worker processes under ``limits``, in the order given (see
+    :func:`flows.pool.run_all`): the extractor stops a file at ``limits.seconds`` itself; its
+    worker is killed :data:`flows.pool.GRACE` seconds later if it has not, and each worker's
+    address space is capped at its start-up size plus ``limits.memory_mb``."""
     out: list[Extracted | None] = [None] * len(sources)
-    for i, got in run_all(fn, sources, workers=workers, seconds=seconds, memory_mb=memory_mb):
+    for i, got in run_all(partial(fn, limits=limits), sources, workers=workers,
+                          seconds=limits.seconds, memory_mb=int(limits.memory_mb)):
         out[i] = ended(sources[i], got) if isinstance(got, Ended) else got
     return out  # type: ignore[return-value]

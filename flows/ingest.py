@@ -33,18 +33,12 @@ import sqlalchemy.orm  # noqa: F401
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from extract import RawDocument
+from extract import Limits, RawDocument
 from extract.errors import FILE_ERROR_CODES, safe_name
 from flows import quality_report
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
 from flows.config import Settings, SettingsError
-from flows.extraction import (
-    DEFAULT_MEMORY_MB,
-    DEFAULT_SECONDS,
-    Extracted,
-    extract_all,
-    extract_one,
-)
+from flows.extraction import Extracted, extract_all, extract_one
 from flows.inbox import scan
 from flows.schedule import TZ, NightlySchedule
 from load import (
@@ -192,12 +186,12 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_files(sources: Sequence[SourceFile], workers: int, seconds: float | None,
-                  memory_mb: int | None) -> list[Extracted]:
+def extract_files(sources: Sequence[SourceFile], workers: int, limits: Limits
+                  ) -> list[Extracted]:
     """Extract new files in worker processes (extraction is CPU-bound), each file under the
-    time and memory limits; a file that ends or kills its worker is recorded, not retried."""
-    return extract_all(sources, workers=workers, seconds=seconds, memory_mb=memory_mb,
-                       fn=_extract_one)
+    limits (``JIXIAO_LIMIT_*``); a file that ends or kills its worker is recorded, not retried
+    that night."""
+    return extract_all(sources, workers=workers, limits=limits, fn=_extract_one)
 
 
 def _record_file(engine, run_id: str, item: Extracted) -> str:
@@ -382,9 +376,8 @@ class RunConfig:
     urls: tuple[str, ...]
     alert_on: str
     writer_wait: float = 3600.0
-    limit_seconds: float | None = DEFAULT_SECONDS
     report: bool = True
-    limit_memory_mb: int | None = DEFAULT_MEMORY_MB
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -395,7 +388,8 @@ class RunConfig:
         cfg = cls(paths=tuple(str(p) for p in (paths or settings.inbox)),
                   db=str(db or settings.db), rules=rules or settings.rules,
                   urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
-                  alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait)
+                  alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait,
+                  limits=settings.limits)
         if cfg.rules not in RULE_SETS:
             raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
         if cfg.alert_on not in ALERT_ON:
@@ -449,7 +443,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):
-        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limit_seconds, cfg.limit_memory_mb)}
+        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limits)}
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):
@@ -459,7 +453,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
         checks = validate_all(list(tdocs.values()))
     with clock("load"):
         results += load_all(work, run_id, new, extracted, tdocs, broken, checks, identity,
-                            departments, progress)
+                            departments, progress, refresh_all=bool(killed))
     counts = _counts(results)
     with clock("report"):
         report_path = (write_report(cfg.db, run_id, counts, results, started) if cfg.report
@@ -510,7 +504,8 @@ def _duplicate_reason(original: str) -> str:
 @task(name="load", cache_policy=NO_CACHE)
 def load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[str, Extracted],
              tdocs: dict, broken: dict[str, str], checks: dict, identity,
-             departments: Sequence[str], progress: bool) -> list[FileResult]:
+             departments: Sequence[str], progress: bool, refresh_all: bool = False
+             ) -> list[FileResult]:
     """The load stage on one connection: stored rows re-keyed once to the run's identity (for
     the run's departments), then each new file in order, recorded as failed or loaded in its
     own transaction, then the dimensions of the projects the run touched derived once from
@@ -527,8 +522,9 @@ def load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[st
             results.append(_load_file(engine, run_id, replace(extracted[s.sha256], src=s),
                                       tdocs, broken, checks))
             log.info("file done 文件已处理: %s %s", results[-1].status, safe_name(s.file_name))
-        # the projects whose facts the run changed (a re-read file may have dropped others)
-        touched = None if any(s.replaces for s in new) else {
+        # the projects whose facts the run changed; all of them after a killed run (its loads
+        # did not reach this step) or when a file read again may have dropped others
+        touched = None if refresh_all or any(s.replaces for s in new) else {
             *(r.project_id for td in tdocs.values() for r in td.reports),
             *(x for r in rekeyed for x in (r.old_project_id, r.new_project_id))}
         with engine.begin() as conn:

@@ -12,7 +12,7 @@ always knows which file a worker holds:
   again that night (it could kill the next worker too);
 * each worker caps its own address space at its size after start-up plus ``memory_mb``
   (``RLIMIT_AS``): a file that needs more gets a ``MemoryError`` in its worker, which is
-  recorded ``too_large`` while the worker lives on;
+  recorded ``out_of_memory`` while the worker lives on;
 * workers are started with ``spawn`` (a fresh interpreter: no lock inherited from a thread of
   the parent) and end when the process that started them ends, however it ends: the kernel
   sends them SIGKILL when their parent dies (``PR_SET_PDEATHSIG``) and a watch thread ends them
@@ -41,7 +41,8 @@ GRACE = 5.0
 @dataclass(frozen=True)
 class Ended(Generic[T]):
     """A file whose worker did not give an answer: ``too_slow`` (killed at the limit) or
-    ``worker_died`` (the process ended: memory, a crash); ``detail`` says how."""
+    ``worker_died`` (the process ended: memory, a crash) or ``out_of_memory`` (a
+    ``MemoryError`` the worker survived); ``detail`` says how."""
 
     item: T
     code: str
@@ -200,7 +201,7 @@ def _answer(slot: _Slot):
     except (EOFError, OSError):
         return None
     if kind == "memory":
-        return Ended(None, "too_large", value, time.monotonic() - slot.started)
+        return Ended(None, "out_of_memory", value, time.monotonic() - slot.started)
     return value
 
 

@@ -32,7 +32,7 @@ _LOAD_CHECKS = (
     CheckSpec("extract_failed", "error", "文件无法读取"),
     CheckSpec("extract_crashed", "error", "读取文件时程序崩溃，文件未载入"),
     CheckSpec("too_slow", "error", "读取超过时间上限，已终止，文件未载入（下次运行重试）"),
-    CheckSpec("too_large", "error", "读取所需内存超过上限，文件未载入（下次运行重试）"),
+    CheckSpec("out_of_memory", "error", "读取所需内存超过上限，文件未载入（下次运行重试）"),
     CheckSpec("worker_died", "error", "读取文件的工作进程意外终止，文件未载入（下次运行重试）"),
     CheckSpec("transform_failed", "error", "转换时发生程序错误，文件未载入"),
     CheckSpec("validation_failed", "warning", "数据质量校验未能运行，已按转换结果载入"),

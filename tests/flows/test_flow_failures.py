@@ -33,11 +33,11 @@ def inbox(tmp_path):
 _REAL_EXTRACT = ingest._extract_one
 
 
-def _crash_on_2023(src):
+def _crash_on_2023(src, **kw):
     """Runs in a worker (module level, so it can be sent there): dies like a segfault would."""
     if "2023" in src.file_name:
         os._exit(1)
-    return _REAL_EXTRACT(src)
+    return _REAL_EXTRACT(src, **kw)
 
 
 def test_a_crashed_worker_fails_only_its_file(prefect_harness, inbox, tmp_path, monkeypatch):
@@ -87,7 +87,7 @@ def test_validation_that_cannot_run_loads_with_a_warning(prefect_harness, inbox,
     assert codes == {"validation_failed"}
 
 
-def _losing_third_report(src):
+def _losing_third_report(src, **kw):
     """Runs in a worker: a reader that loses the third report of the 2023 file without a word
     (as it did on layouts it could not follow): the page count must catch it."""
     from extract.form import FormReader
@@ -102,7 +102,7 @@ def _losing_third_report(src):
 
     FormReader._real_finish = real
     FormReader.finish = finish
-    return _REAL_EXTRACT(src)
+    return _REAL_EXTRACT(src, **kw)
 
 
 def test_a_report_the_reader_loses_is_a_finding_and_the_rest_load(prefect_harness, inbox,

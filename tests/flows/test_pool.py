@@ -39,7 +39,7 @@ def test_each_misbehaving_file_costs_only_itself():
         i: i * i for i in (0, 1, 2, 4, 6, 8, 9)}
     assert (got[3].code, got[3].item) == ("too_slow", 3)
     assert got[5].code == "worker_died" and "exit status 7" in got[5].detail
-    assert (got[7].code, got[7].item) == ("too_large", 7) and "MemoryError" in got[7].detail
+    assert (got[7].code, got[7].item) == ("out_of_memory", 7) and "MemoryError" in got[7].detail
     assert took < 30  # the stuck file was ended at its limit, not waited for
 
 
