@@ -12,11 +12,13 @@ a night that records every good file as failed.
 | ``JIXIAO_SCHEDULE``   | cron of the nightly ingest (Asia/Shanghai), or ``every 30s``   | ``0 2 * * *``               |
 | ``JIXIAO_PREFECT_PORT`` | port of the local Prefect server ``jixiao serve`` starts     | ``4200``                    |
 | ``JIXIAO_WRITER_WAIT`` | seconds an ingest waits for another on the same warehouse     | ``3600``                    |
+| ``JIXIAO_DASK_ADDRESS`` | Dask scheduler ``tcp://host:port`` for the per-file work     | (none: local processes)     |
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +67,7 @@ class Settings:
     alert_on: str = DEFAULT_ALERT_ON
     prefect_port: int = DEFAULT_PREFECT_PORT
     writer_wait: float = DEFAULT_WRITER_WAIT
+    dask_address: str | None = None
 
     @classmethod
     def load(cls) -> Settings:
@@ -86,6 +89,7 @@ class Settings:
                              ALERT_ON),
             prefect_port=_port(get("JIXIAO_PREFECT_PORT")),
             writer_wait=_seconds("JIXIAO_WRITER_WAIT", get("JIXIAO_WRITER_WAIT")),
+            dask_address=_dask_address(get("JIXIAO_DASK_ADDRESS")),
         )
 
 
@@ -126,3 +130,15 @@ def _port(text: str | None) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise SettingsError(f"JIXIAO_PREFECT_PORT={text!r} is not a TCP port (1–65535)")
     return int(text)
+
+
+_DASK_ADDRESS = re.compile(r"tcp://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
+
+
+def _dask_address(text: str | None) -> str | None:
+    m = _DASK_ADDRESS.fullmatch(text) if text is not None else None
+    if text is not None and not (m and 1 <= int(m[3]) <= 65535):
+        raise SettingsError(f"JIXIAO_DASK_ADDRESS={text!r} is not a Dask scheduler address "
+                            "tcp://host:port (e.g. tcp://scheduler:8786); leave it empty to "
+                            "extract in local worker processes")
+    return text
