@@ -189,9 +189,14 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_files(sources: Sequence[SourceFile], workers: int, seconds: float | None,
-                  memory_mb: int | None) -> list[Extracted]:
+                  memory_mb: int | None, dask_address: str | None = None) -> list[Extracted]:
     """Extract new files in worker processes (extraction is CPU-bound), each file under the
-    time and memory limits; a file that ends or kills its worker is recorded, not retried."""
+    time and memory limits; a file that ends or kills its worker is recorded, not retried.
+    With a Dask scheduler's address, on that cluster instead (:mod:`flows.dask_extract`)."""
+    if dask_address:
+        from flows.dask_extract import extract_on_dask
+
+        return extract_on_dask(sources, dask_address, seconds=seconds, fn=_extract_one)
     return extract_all(sources, workers=workers, seconds=seconds, memory_mb=memory_mb,
                        fn=_extract_one)
 
@@ -381,6 +386,7 @@ class RunConfig:
     limit_seconds: float | None = DEFAULT_SECONDS
     report: bool = True
     limit_memory_mb: int | None = DEFAULT_MEMORY_MB
+    dask_address: str | None = None  # JIXIAO_DASK_ADDRESS: per-file work on that Dask cluster
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -391,7 +397,8 @@ class RunConfig:
         cfg = cls(paths=tuple(str(p) for p in (paths or settings.inbox)),
                   db=str(db or settings.db), rules=rules or settings.rules,
                   urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
-                  alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait)
+                  alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait,
+                  dask_address=settings.dask_address)
         if cfg.rules not in RULE_SETS:
             raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
         if cfg.alert_on not in ALERT_ON:
@@ -445,7 +452,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):
-        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limit_seconds, cfg.limit_memory_mb)}
+        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limit_seconds, cfg.limit_memory_mb, cfg.dask_address)}
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):
