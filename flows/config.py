@@ -13,11 +13,13 @@ a night that records every good file as failed.
 | ``JIXIAO_PREFECT_PORT`` | port of the local Prefect server ``jixiao serve`` starts     | ``4200``                    |
 | ``JIXIAO_WRITER_WAIT`` | seconds an ingest waits for another on the same warehouse     | ``3600``                    |
 | ``JIXIAO_LIMIT_*``    | per-file extraction limits (:data:`LIMIT_VARIABLES`)           | ``extract.limits.Limits()`` |
+| ``JIXIAO_DASK_ADDRESS`` | Dask scheduler ``tcp://host:port`` for the per-file work     | (none: local processes)     |
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +86,7 @@ class Settings:
     prefect_port: int = DEFAULT_PREFECT_PORT
     writer_wait: float = DEFAULT_WRITER_WAIT
     limits: Limits = field(default_factory=Limits)
+    dask_address: str | None = None
 
     @classmethod
     def load(cls) -> Settings:
@@ -106,6 +109,7 @@ class Settings:
             prefect_port=_port(get("JIXIAO_PREFECT_PORT")),
             writer_wait=_seconds("JIXIAO_WRITER_WAIT", get("JIXIAO_WRITER_WAIT")),
             limits=load_limits(env),
+            dask_address=_dask_address(get("JIXIAO_DASK_ADDRESS")),
         )
 
 
@@ -167,3 +171,15 @@ def load_limits(env: dict[str, str] | None = None) -> Limits:
             raise SettingsError(f"{key}={text!r} is not {kind} above 0")
         values[name] = value
     return Limits(**values)
+
+
+_DASK_ADDRESS = re.compile(r"tcp://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
+
+
+def _dask_address(text: str | None) -> str | None:
+    m = _DASK_ADDRESS.fullmatch(text) if text is not None else None
+    if text is not None and not (m and 1 <= int(m[3]) <= 65535):
+        raise SettingsError(f"JIXIAO_DASK_ADDRESS={text!r} is not a Dask scheduler address "
+                            "tcp://host:port (e.g. tcp://scheduler:8786); leave it empty to "
+                            "extract in local worker processes")
+    return text

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -186,11 +187,17 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_files(sources: Sequence[SourceFile], workers: int, limits: Limits
-                  ) -> list[Extracted]:
+def extract_files(sources: Sequence[SourceFile], workers: int, limits: Limits,
+                  dask_address: str | None = None) -> list[Extracted]:
     """Extract new files in worker processes (extraction is CPU-bound), each file under the
     limits (``JIXIAO_LIMIT_*``); a file that ends or kills its worker is recorded, not retried
-    that night."""
+    that night. With a Dask scheduler's address, on that cluster instead
+    (:mod:`flows.dask_extract`)."""
+    if dask_address:
+        from flows.dask_extract import extract_on_dask
+
+        return extract_on_dask(sources, dask_address, seconds=limits.seconds,
+                               fn=partial(_extract_one, limits=limits))
     return extract_all(sources, workers=workers, limits=limits, fn=_extract_one)
 
 
@@ -378,6 +385,7 @@ class RunConfig:
     writer_wait: float = 3600.0
     report: bool = True
     limits: Limits = field(default_factory=Limits)
+    dask_address: str | None = None  # JIXIAO_DASK_ADDRESS: per-file work on that Dask cluster
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -389,7 +397,7 @@ class RunConfig:
                   db=str(db or settings.db), rules=rules or settings.rules,
                   urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
                   alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait,
-                  limits=settings.limits)
+                  limits=settings.limits, dask_address=settings.dask_address)
         if cfg.rules not in RULE_SETS:
             raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
         if cfg.alert_on not in ALERT_ON:
@@ -443,7 +451,8 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):
-        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limits)}
+        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limits,
+                                                            cfg.dask_address)}
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):

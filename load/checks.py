@@ -34,6 +34,12 @@ _LOAD_CHECKS = (
     CheckSpec("too_slow", "error", "读取超过时间上限，已终止，文件未载入（下次运行重试）"),
     CheckSpec("out_of_memory", "error", "读取所需内存超过上限，文件未载入（下次运行重试）"),
     CheckSpec("worker_died", "error", "读取文件的工作进程意外终止，文件未载入（下次运行重试）"),
+    # ... on a Dask cluster (flows/dask_extract.py); the next run reads the file again
+    CheckSpec("not_on_worker", "error", "Dask 集群的工作进程读不到此文件，文件未载入（下次运行重试）"),
+    CheckSpec("changed_on_worker", "error",
+              "Dask 集群的工作进程读到的文件内容与登记的不同，文件未载入（下次运行重试）"),
+    CheckSpec("cluster_unavailable", "error", "无法使用 Dask 集群，文件未读取（下次运行重试）"),
+    CheckSpec("cluster_failed", "error", "在 Dask 集群上读取时出错，文件未载入（下次运行重试）"),
     CheckSpec("transform_failed", "error", "转换时发生程序错误，文件未载入"),
     CheckSpec("validation_failed", "warning", "数据质量校验未能运行，已按转换结果载入"),
     CheckSpec("load_failed", "error", "载入时发生程序错误，文件未载入"),
