@@ -33,6 +33,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import sqlalchemy.orm  # noqa: F401
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from extract import Limits, RawDocument
 from extract.errors import FILE_ERROR_CODES, safe_name
@@ -437,13 +438,15 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     it publishes the warehouse once the run is on record, and again at the end."""
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
+    # (quote(): Prefect does not walk a night's thousands of files looking for futures in a
+    # task's arguments, which took seconds a night)
     # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
     # files are hashed and the workers extract
     warm = threading.Thread(target=_prepare_validation, daemon=True)
     warm.start()
     with clock("discover"):
         sources, passed_over = discover(cfg.paths)
-        seen, killed = register(work, run_id, sources, started, reprocess)
+        seen, killed = register(work, run_id, quote(sources), started, reprocess)
         results = [*passed_over, *_known(seen)]
         if killed:
             recover(cfg, work, killed)
@@ -451,21 +454,22 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):
-        extracted = {e.src.sha256: e for e in extract_files(unique, workers, cfg.limits,
+        extracted = {e.src.sha256: e for e in extract_files(quote(unique), workers, cfg.limits,
                                                             cfg.dask_address)}
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):
         tdocs, broken, identity, departments = transform_all(
-            work, [e.doc for e in extracted.values() if e.doc is not None], cfg.rules)
+            work, quote([e.doc for e in extracted.values() if e.doc is not None]), cfg.rules)
     with clock("validate"):
-        checks = validate_all(list(tdocs.values()))
+        checks = validate_all(quote(list(tdocs.values())))
     with clock("load"):
-        results += load_all(work, run_id, new, extracted, tdocs, broken, checks, identity,
+        results += load_all(work, run_id, quote(new), quote(extracted), quote(tdocs), broken,
+                            quote(checks), quote(identity),
                             departments, progress, refresh_all=bool(killed))
     counts = _counts(results)
     with clock("report"):
-        report_path = (write_report(cfg.db, run_id, counts, results, started) if cfg.report
+        report_path = (write_report(cfg.db, run_id, counts, quote(results), started) if cfg.report
                        else None)
     with clock("alert"):
         sent, alert_record = _alert(cfg, work, run_id, results, started, report_path)
