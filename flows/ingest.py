@@ -1,11 +1,13 @@
 """The ingest flow (Prefect 3): discover → extract → transform → validate → load → alert.
 
 Thin wiring: every task calls a library function of the layers below. The flow owns what only it
-can: concurrency (extraction spread over worker processes), retries (a locked database only,
-never a malformed file), the order of loads (one writer, one transaction per document), the run
-record, the quality report, the alert and the Prefect artifact. A bad file never stops the run:
-it is recorded as ``failed`` (or ``quarantined``) with its reason in Chinese, and the next file
-goes on.
+can: concurrency (extraction in worker processes under per-file limits, :mod:`flows.pool`, or
+on a Dask cluster, :mod:`flows.dask_extract`), retries (the next night reads again a file that
+failed for a reason outside its bytes, never a malformed file), the order of loads (one writer,
+one transaction per document, into the working copy it publishes for readers:
+:mod:`load.snapshot`), the run record (a killed run is closed by the next), the quality report,
+the alert and the Prefect artifact. A bad file never stops the run: it is recorded as
+``failed`` (or ``quarantined``) with its reason in Chinese, and the next file goes on.
 
 The run's outcome shows without reading logs: a run in which a file failed or was quarantined
 ends in the Prefect state ``CompletedWithProblems`` (a named Completed state: the pipeline did

@@ -1,6 +1,7 @@
 """SQLAlchemy engines on the DuckDB warehouse file.
 
-DuckDB allows one writing process or many reading ones. SQLAlchemy's pool keeps a closed
+DuckDB allows one writing process or many reading ones (the ingest writes a working copy and
+publishes it: :mod:`load.snapshot`). SQLAlchemy's pool keeps a closed
 connection open, and with it the file lock, until ``engine.dispose()``: use :func:`writer`
 (a context manager that disposes) for loads, and ``make_engine(path, read_only=True)`` for
 readers (``jixiao sql``, exports, tests of queries), which also cannot touch any other file
@@ -176,9 +177,10 @@ def is_lock_conflict(exc: BaseException) -> bool:
 
 
 def read(path: str | Path, fn: Callable[[Connection], T], *, wait: float = READER_WAIT) -> T:
-    """``fn(connection)`` on the warehouse opened read-only. An ingest takes the file to write
-    one document at a time (about 0.3 s each) and lets go between two: a reader refused
-    meanwhile tries again every 0.2 s for up to ``wait`` seconds before the refusal stands."""
+    """``fn(connection)`` on the warehouse opened read-only. The ingest never writes the
+    published file (:mod:`load.snapshot`), so no reader of it is refused; a refusal can only
+    come from another program writing it (or a warehouse written in place by jixiao before
+    0.2.0): it is tried again every 0.2 s for up to ``wait`` seconds before it stands."""
     deadline = time.monotonic() + wait
     while True:
         try:
