@@ -58,6 +58,7 @@ from load import (
     close_interrupted,
     finish_run,
     forget_document,
+    is_lock_conflict,
     known_files,
     known_projects,
     load_document,
@@ -151,17 +152,12 @@ def _prepare_validation() -> None:
     prepare()
 
 
-def _is_locked(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "lock" in text and ("conflicting" in text or "could not set" in text)
-
-
 def _retry_if_locked(task, task_run, state) -> bool:
     """Retry a load only when another process holds the DuckDB file (transient)."""
     try:
         state.result()
     except Exception as exc:
-        return _is_locked(exc)
+        return is_lock_conflict(exc)
     return False
 
 

@@ -50,15 +50,21 @@ class Ended(Generic[T]):
     seconds: float
 
 
-def _die_with_parent(parent: int) -> None:
-    """SIGKILL from the kernel when the parent ends, and a watch thread for the case where
-    the parent ended before the request was made."""
+def parent_death_signal(sig: int) -> None:
+    """Ask the kernel to send ``sig`` to this process when its parent ends
+    (``PR_SET_PDEATHSIG``); nothing where that does not exist (not Linux)."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
     except Exception:  # pragma: no cover - not Linux
         pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL from the kernel when the parent ends, and a watch thread for the case where
+    the parent ended before the request was made."""
+    parent_death_signal(signal.SIGKILL)
 
     def watch() -> None:
         while True:

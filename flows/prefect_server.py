@@ -21,6 +21,8 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from flows.pool import parent_death_signal
+
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 120.0
 
@@ -30,12 +32,7 @@ class PrefectServerError(RuntimeError):
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+    parent_death_signal(signal.SIGTERM)
 
 
 def _port_free(port: int) -> bool:
