@@ -79,8 +79,12 @@ def test_jixiao_serve_fires_on_its_schedule_and_loads_the_inbox(tmp_path):
                 assert proc.poll() is None, "jixiao serve exited:\n" + "".join(lines)
                 assert time.monotonic() < deadline, "no run finished:\n" + "".join(lines)
                 time.sleep(0.5)
-            runs = _api(api, "/flow_runs/filter",
-                        {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}})
+            # the end line is printed inside the run; Prefect records it Completed just
+            # after: wait for that record (same deadline)
+            while not (runs := _api(api, "/flow_runs/filter", {"flow_runs": {
+                    "state": {"type": {"any_": ["COMPLETED"]}}}})):
+                assert time.monotonic() < deadline, "no run completed:\n" + "".join(lines)
+                time.sleep(0.5)
             bodies = list(hook.bodies)
         finally:
             proc.send_signal(signal.SIGTERM)
