@@ -34,7 +34,7 @@ part, the arithmetic suite does not guess.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -128,22 +128,48 @@ def document_frames(tdoc: TransformedDocument) -> DocumentFrames:
 
 def report_frame(tdoc: TransformedDocument) -> pd.DataFrame:
     """One row per 自评表 (see the module docstring for the computed columns)."""
-    rows = [_report_row(tdoc, r) for r in tdoc.reports]
-    return _frame(rows, REPORT_COLUMNS)
+    return _frame(_ROWS["report"](tdoc), REPORT_COLUMNS)
 
 
 def funding_frame(tdoc: TransformedDocument) -> pd.DataFrame:
     """One row per funding source row of every report."""
-    rows = [_funding_row(tdoc, r, f) for r in tdoc.reports for f in r.funding]
-    return _frame(rows, FUNDING_COLUMNS)
+    return _frame(_ROWS["funding"](tdoc), FUNDING_COLUMNS)
 
 
 def indicator_frame(tdoc: TransformedDocument) -> pd.DataFrame:
     """One row per indicator of every report."""
-    rows = [_indicator_row(tdoc, r, x, d)
+    return _frame(_ROWS["indicator"](tdoc), INDICATOR_COLUMNS)
+
+
+def batch_frame(tdocs: Sequence[TransformedDocument], grain: str) -> pd.DataFrame:
+    """The ``grain`` frame of several documents at once, built in one pass (a frame per
+    document and a concatenation cost ~10 ms a document): ``row_id`` numbers the rows of the
+    batch, ``_doc`` is each row's document's position in ``tdocs``."""
+    rows = []
+    for i, tdoc in enumerate(tdocs):
+        for row in _ROWS[grain](tdoc):
+            row["_doc"] = i
+            rows.append(row)
+    return _frame(rows, (*_COLUMNS[grain], "_doc"))
+
+
+def _report_rows(tdoc: TransformedDocument) -> list[dict]:
+    return [_report_row(tdoc, r) for r in tdoc.reports]
+
+
+def _funding_rows(tdoc: TransformedDocument) -> list[dict]:
+    return [_funding_row(tdoc, r, f) for r in tdoc.reports for f in r.funding]
+
+
+def _indicator_rows(tdoc: TransformedDocument) -> list[dict]:
+    return [_indicator_row(tdoc, r, x, d)
             for r in tdoc.reports
             for x, d in zip(r.results, r.indicators, strict=True)]
-    return _frame(rows, INDICATOR_COLUMNS)
+
+
+_ROWS = {"report": _report_rows, "funding": _funding_rows, "indicator": _indicator_rows}
+_COLUMNS = {"report": REPORT_COLUMNS, "funding": FUNDING_COLUMNS,
+            "indicator": INDICATOR_COLUMNS}
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +292,7 @@ def _frame(rows: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
             data[c] = pd.Series(range(n), dtype="int64")
         elif c in NUMERIC_COLUMNS:
             data[c] = pd.Series([_float(row[c]) for row in rows], dtype="float64")
-        elif c in COUNT_COLUMNS:
+        elif c in COUNT_COLUMNS or c == "_doc":
             data[c] = pd.Series([row[c] for row in rows], dtype="int64")
         else:  # text and locations: Python objects, None where missing
             data[c] = pd.Series([row[c] for row in rows], dtype=object)

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from expectations.frames import GRAINS, document_frames
+from expectations.frames import GRAINS, batch_frame
 from transform.rows import SEVERITIES, Finding, TransformedDocument
 
 if TYPE_CHECKING:  # GX is imported lazily: importing it takes seconds
@@ -304,8 +304,7 @@ def run_suites_many(tdocs: Sequence[TransformedDocument]) -> list[SuiteRun]:
     t0 = time.perf_counter()
     if not tdocs:
         return []
-    per_doc = [document_frames(t) for t in tdocs]
-    combined = {grain: _concat([f[grain] for f in per_doc]) for grain in GRAINS}
+    combined = {grain: batch_frame(tdocs, grain) for grain in GRAINS}
     if len(tdocs) == 1:
         doc_id, file = tdocs[0].document_id, tdocs[0].file
     else:
@@ -334,14 +333,6 @@ def run_suites_many(tdocs: Sequence[TransformedDocument]) -> list[SuiteRun]:
                  tuple(results), share)
         for t, fs in zip(tdocs, found, strict=True)
     ]
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Frames of several documents as one, ``row_id`` = the new index, ``_doc`` = the position."""
-    parts = [f.assign(_doc=i) for i, f in enumerate(frames)]
-    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    df["row_id"] = range(len(df))
-    return df
 
 
 def validate_document(tdoc: TransformedDocument) -> list[Finding]:

@@ -6,7 +6,10 @@ Expectations, so a worker starts in a fraction of a second and holds little memo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -61,14 +64,76 @@ def ended(src: SourceFile, end: Ended) -> Extracted:
                          detail=end.detail))
 
 
-def extract_all(sources: Sequence[SourceFile], *, workers: int, limits: Limits,
-                fn: Callable[..., Extracted] = extract_one) -> list[Extracted]:
-    """Every source extracted in worker processes under ``limits``, in the order given (see
-    :func:`flows.pool.run_all`): the extractor stops a file at ``limits.seconds`` itself; its
-    worker is killed :data:`flows.pool.GRACE` seconds later if it has not, and each worker's
-    address space is capped at its start-up size plus ``limits.memory_mb``."""
-    out: list[Extracted | None] = [None] * len(sources)
+def extract_each(sources: Sequence[SourceFile], *, workers: int, limits: Limits,
+                 fn: Callable[..., Extracted] = extract_one) -> Iterator[tuple[int, Extracted]]:
+    """``(index, extracted)`` of every source as each is done, extracted in worker processes
+    under ``limits`` (see :func:`flows.pool.run_all`): the extractor stops a file at
+    ``limits.seconds`` itself; its worker is killed :data:`flows.pool.GRACE` seconds later if
+    it has not, and each worker's address space is capped at its start-up size plus
+    ``limits.memory_mb``."""
     for i, got in run_all(partial(fn, limits=limits), sources, workers=workers,
                           seconds=limits.seconds, memory_mb=int(limits.memory_mb)):
-        out[i] = ended(sources[i], got) if isinstance(got, Ended) else got
+        yield i, (ended(sources[i], got) if isinstance(got, Ended) else got)
+
+
+def extract_all(sources: Sequence[SourceFile], *, workers: int, limits: Limits,
+                fn: Callable[..., Extracted] = extract_one) -> list[Extracted]:
+    """Every source extracted (see :func:`extract_each`), in the order given."""
+    out: list[Extracted | None] = [None] * len(sources)
+    for i, got in extract_each(sources, workers=workers, limits=limits, fn=fn):
+        out[i] = got
     return out  # type: ignore[return-value]
+
+
+class ExtractionStream:
+    """The extraction of ``sources`` running in a thread of its own (the pool keeps every
+    worker busy whatever the caller is doing), its results handed over in batches
+    (:meth:`batches`) so the caller can load some while the rest are read."""
+
+    #: a batch smaller than this waits up to :data:`LINGER` seconds for more files (each batch
+    #: costs a Great Expectations validation, whose cost is mostly per batch)
+    MIN_BATCH = 8
+    LINGER = 0.25
+
+    def __init__(self, sources: Sequence[SourceFile], *, workers: int, limits: Limits,
+                 fn: Callable[..., Extracted] = extract_one) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._left = len(sources)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(sources, workers, limits, fn),
+                                        name="jixiao-extraction", daemon=True)
+        self._thread.start()
+
+    def _run(self, sources, workers, limits, fn) -> None:
+        try:
+            for _, got in extract_each(sources, workers=workers, limits=limits, fn=fn):
+                self._queue.put(got)
+                if self._stop.is_set():
+                    break
+        except BaseException as exc:  # handed to the caller, which raises it
+            self._queue.put(exc)
+
+    def batches(self) -> Iterator[list[Extracted]]:
+        """Lists of extracted files, in the order they were done, until every file is."""
+        try:
+            while self._left:
+                batch = [self._take(None)]
+                deadline = time.monotonic() + self.LINGER
+                while self._left:
+                    wait = 0.0 if len(batch) >= self.MIN_BATCH else deadline - time.monotonic()
+                    try:
+                        batch.append(self._take(max(wait, 0.0)))
+                    except queue.Empty:
+                        break
+                yield batch
+        finally:
+            self._stop.set()
+
+    def _take(self, timeout: float | None) -> Extracted:
+        got = (self._queue.get_nowait() if timeout is not None and timeout <= 0
+               else self._queue.get(timeout=timeout))
+        if isinstance(got, BaseException):
+            self._left = 0
+            raise got
+        self._left -= 1
+        return got

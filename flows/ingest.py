@@ -21,11 +21,12 @@ import os
 import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -37,13 +38,20 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from extract import Limits, RawDocument
+from extract import Limits
 from extract.errors import FILE_ERROR_CODES, safe_name
 from flows import quality_report
 from flows.alerts import AlertResult, AlertSummary, FileOutcome, send_alert
 from flows.config import Settings, SettingsError
-from flows.extraction import Extracted, extract_all, extract_one
+from flows.extraction import Extracted, ExtractionStream, extract_one
 from flows.inbox import scan
+from flows.loading import (
+    FileResult,
+    StreamingLoad,
+    Unsettled,
+    duplicate_reason,
+    load_serial,
+)
 from flows.schedule import TZ, NightlySchedule
 from load import (
     AlertRecord,
@@ -52,7 +60,6 @@ from load import (
     Seen,
     SeenKind,
     SourceFile,
-    apply_identity,
     classify,
     classify_all,
     close_interrupted,
@@ -60,40 +67,18 @@ from load import (
     forget_document,
     is_lock_conflict,
     known_files,
-    known_projects,
-    load_document,
     record_alert,
     record_duplicate,
-    record_failed,
-    refresh_dimensions,
     start_run,
     writer,
     writer_lock,
 )
 from load.snapshot import publish, working_copy
-from transform import Finding, load_overrides, transform_document
-from transform.completeness import missing_findings
-from transform.identity import department_id, observations, resolve_identity
 
 #: stages whose time the summary reports (the share spent in validation goes in the README)
 STAGES = ("discover", "extract", "transform", "validate", "load", "report", "alert")
 #: the Prefect state name of a run in which files failed or were quarantined
 PROBLEM_STATE = "CompletedWithProblems"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What became of one file in the run."""
-
-    path: str
-    file_name: str
-    status: str  # seen / duplicate / loaded / quarantined / failed
-    reason: str | None = None
-    reports: int = 0
-    indicators: int = 0
-    findings: tuple[Finding, ...] = ()
-    superseded_documents: tuple[str, ...] = ()
-    unit: str | None = None  # 主管部门 / 实施单位, where the file could be read
 
 
 @dataclass(frozen=True)
@@ -108,6 +93,9 @@ class IngestSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     alert_record: AlertRecord | None = None
     report: str | None = None  # the quality report (HTML) of the run
+    #: how the files were loaded: ``streaming`` (while the others were read, see
+    #: :mod:`flows.loading`) or ``serial`` (after the last was read)
+    load_way: str = "serial"
 
     @property
     def state(self) -> str:
@@ -135,7 +123,8 @@ class IngestSummary:
             lines.append(f"quality report 质量报告: {self.report}")
         total = sum(self.seconds.values()) or 1.0
         lines.append("time: " + ", ".join(
-            f"{k} {v:.2f}s ({100 * v / total:.0f} %)" for k, v in self.seconds.items()))
+            f"{k} {v:.2f}s ({100 * v / total:.0f} %)" for k, v in self.seconds.items())
+            + f" (loaded {self.load_way})")
         return "\n".join(lines)
 
 
@@ -150,6 +139,20 @@ def _prepare_validation() -> None:
     from expectations.runner import prepare
 
     prepare()
+
+
+@cache
+def _warm_up_validation() -> threading.Thread:
+    """Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
+    files are hashed and the workers extract (once per process; GX's context is kept)."""
+    thread = threading.Thread(target=_prepare_validation, daemon=True, name="jixiao-gx-warm-up")
+    thread.start()
+    return thread
+
+
+def _validation_ready() -> None:
+    """Wait for the warm-up (what it did not hide)."""
+    _warm_up_validation().join()
 
 
 def _retry_if_locked(task, task_run, state) -> bool:
@@ -185,73 +188,76 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
     return found, passed_over
 
 
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_files(sources: Sequence[SourceFile], workers: int, limits: Limits,
-                  dask_address: str | None = None) -> list[Extracted]:
-    """Extract new files in worker processes (extraction is CPU-bound), each file under the
-    limits (``JIXIAO_LIMIT_*``); a file that ends or kills its worker is recorded, not retried
-    that night. With a Dask scheduler's address, on that cluster instead
-    (:mod:`flows.dask_extract`)."""
-    if dask_address:
-        from flows.dask_extract import extract_on_dask
+@task(name="extract-and-load", cache_policy=NO_CACHE)
+def extract_and_load(cfg: RunConfig, work: str, run_id: str, new: Sequence[SourceFile],
+                     workers: int, progress: bool, *, refresh_all: bool) -> tuple[list[FileResult], dict[str, float], str]:
+    """Extract the new files in worker processes (each under the limits ``JIXIAO_LIMIT_*``; a
+    file that ends or kills its worker is recorded, not retried that night) and load them
+    while the rest are still being read (:class:`flows.loading.StreamingLoad`, one
+    transaction); if that cannot give the serial way's rows, the serial way
+    (:func:`flows.loading.load_serial`). With a Dask scheduler's address
+    (``JIXIAO_DASK_ADDRESS``), extraction runs on that cluster (:mod:`flows.dask_extract`)
+    and the files are loaded the serial way. Returns the files' results and the seconds spent
+    per stage (extraction's is its wall time; the others overlap it), and which way the files
+    were loaded (``streaming`` / ``serial``)."""
+    unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
+    seconds: dict[str, float] = defaultdict(float)
+    bar = _Progress(progress)
+    bar.start(len(new))
+    t0 = time.perf_counter()
+    log = get_run_logger()
+    with writer(work, init=False) as engine:
+        if cfg.dask_address:
+            from flows.dask_extract import extract_on_dask
 
-        return extract_on_dask(sources, dask_address, seconds=limits.seconds,
-                               fn=partial(_extract_one, limits=limits))
-    return extract_all(sources, workers=workers, limits=limits, fn=_extract_one)
-
-
-def _record_file(engine, run_id: str, item: Extracted) -> str:
-    """Record a file that could not be loaded (failed, with its reason)."""
-    with engine.begin() as conn:
-        pages = item.doc.page_count if item.doc else None
-        return record_failed(conn, run_id, item.src, item.error_code or "extract_failed",
-                             item.reason or "unreadable", page=item.page, page_count=pages)
-
-
-@task(name="transform", cache_policy=NO_CACHE)
-def transform_all(db: str, docs: Sequence[RawDocument], rules: str
-                  ) -> tuple[dict[str, object], dict[str, str], object, tuple[str, ...]]:
-    """Typed rows and findings of every new document (by document id), with ids resolved over
-    the names already in the warehouse for the run's departments and every document of the
-    run (so they do not depend on arrival order; identity is per department, so no other
-    department's rows are read); a document the transform fails on is returned with the
-    reason instead. Also returns the run's department ids."""
-    departments = tuple(sorted({department_id(r.supervising_department)
-                                for d in docs for r in d.reports}))
-    with writer(db, init=False) as engine, engine.connect() as conn:
-        known = known_projects(conn, departments)
-    ident = resolve_identity([*known, *observations(docs)], load_overrides())
-    done, failed = {}, {}
-    for d in docs:
-        try:
-            done[_doc_id(d)] = transform_document(d, rules=rules, identity=ident)
-        except Exception as exc:  # a bug meeting an unforeseen file: that file fails, not the run
-            failed[_doc_id(d)] = (f"{d.file}：转换时发生程序错误（{type(exc).__name__}: {exc}），"
-                                  "文件未载入；请附上文件报告此问题")
-    return done, failed, ident, departments
-
-
-@task(name="validate", cache_policy=NO_CACHE)
-def validate_all(tdocs: Sequence) -> dict[str, object]:
-    """The Great Expectations suites over all new documents in one pass (GX's cost is per
-    expectation, hardly per row); if the batch fails, each document alone, and a document
-    GX fails on is loaded without its GX findings, with a warning saying so."""
-    from expectations.runner import run_suites_many
-
-    try:
-        return {td.document_id: run for td, run in zip(tdocs, run_suites_many(list(tdocs)))}
-    except Exception:
-        out = {}
-        for td in tdocs:
-            try:
-                out[td.document_id] = run_suites_many([td])[0]
-            except Exception as exc:
-                out[td.document_id] = Finding(
-                    check_code="validation_failed", severity="warning", file=td.file,
-                    document_id=td.document_id, project_name=None, page=None,
-                    message=f"数据质量校验未能运行（{type(exc).__name__}: {exc}），"
-                            "已按转换结果载入，请复核")
-        return out
+            got = extract_on_dask(unique, cfg.dask_address, seconds=cfg.limits.seconds,
+                                  fn=partial(_extract_one, limits=cfg.limits))
+            seconds["extract"] = time.perf_counter() - t0
+            _validation_ready()
+            results = load_serial(engine, run_id, new, {e.src.sha256: e for e in got},
+                                  cfg.rules, refresh_all=refresh_all, on_file=bar.advance,
+                                  seconds=seconds)
+            bar.stop()
+            return results, dict(seconds), "serial"
+        extracted: dict[str, Extracted] = {}
+        results, way = None, "streaming"
+        stream = ExtractionStream(unique, workers=workers, limits=cfg.limits, fn=_extract_one)
+        with engine.connect() as conn:
+            tx = conn.begin()
+            streaming = StreamingLoad(conn, run_id, new, cfg.rules, refresh_all=refresh_all,
+                                      on_file=bar.advance, seconds=seconds,
+                                      before_validation=_validation_ready)
+            checks = None
+            for batch in stream.batches():
+                extracted.update((e.src.sha256, e) for e in batch)
+                if streaming is None:
+                    continue
+                try:
+                    streaming.add(batch)
+                except Exception as exc:  # the serial way records what failed, file by file
+                    log.warning("loading while reading stopped (%s: %s); the files are loaded "
+                                "one by one after the last is read", type(exc).__name__, exc)
+                    tx.rollback()
+                    streaming = None
+            seconds["extract"] = time.perf_counter() - t0
+            if streaming is not None:
+                try:
+                    results = streaming.finish()
+                    tx.commit()
+                except Exception as exc:
+                    log.info("loading while reading rolled back (%s: %s); loading one by one",
+                             type(exc).__name__, exc)
+                    tx.rollback()
+                    if isinstance(exc, Unsettled) and streaming.checks is not None:
+                        checks = streaming.checks  # the same documents: validated already
+        if results is None:
+            way = "serial"
+            _validation_ready()
+            results = load_serial(engine, run_id, new, extracted, cfg.rules,
+                                  refresh_all=refresh_all, on_file=bar.advance, seconds=seconds,
+                                  checks=checks)
+    bar.stop()
+    return results, dict(seconds), way
 
 
 @task(name="alert", cache_policy=NO_CACHE)
@@ -438,10 +444,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
     # (quote(): Prefect does not walk a night's thousands of files looking for futures in a
     # task's arguments, which took seconds a night)
-    # Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
-    # files are hashed and the workers extract
-    warm = threading.Thread(target=_prepare_validation, daemon=True)
-    warm.start()
+    _warm_up_validation()
     with clock("discover"):
         sources, passed_over = discover(cfg.paths)
         seen, killed = register(work, run_id, quote(sources), started, reprocess)
@@ -450,21 +453,10 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
             recover(cfg, work, killed)
         publish_warehouse(work, cfg.db)  # readers see the run as running
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
-    unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
-    with clock("extract"):
-        extracted = {e.src.sha256: e for e in extract_files(quote(unique), workers, cfg.limits,
-                                                            cfg.dask_address)}
-    with clock("validate"):
-        warm.join()  # what the warm-up did not hide
-    with clock("transform"):
-        tdocs, broken, identity, departments = transform_all(
-            work, quote([e.doc for e in extracted.values() if e.doc is not None]), cfg.rules)
-    with clock("validate"):
-        checks = validate_all(quote(list(tdocs.values())))
-    with clock("load"):
-        results += load_all(work, run_id, quote(new), quote(extracted), quote(tdocs), broken,
-                            quote(checks), quote(identity),
-                            departments, progress, refresh_all=bool(killed))
+    loaded, seconds, way = extract_and_load(cfg, work, run_id, quote(new), workers, progress,
+                                       refresh_all=bool(killed))
+    results += loaded
+    clock.add(seconds)
     counts = _counts(results)
     with clock("report"):
         report_path = (write_report(cfg.db, run_id, counts, quote(results), started) if cfg.report
@@ -475,7 +467,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     finish(work, run_id, counts, alert_record)
     publish_warehouse(work, cfg.db)
     out = IngestSummary(run_id, cfg.db, counts, tuple(results), sent, clock.seconds(),
-                        alert_record, report_path)
+                        alert_record, report_path, way)
     get_run_logger().info("ingest summary\n%s", out.text())
     _announce(f"入库运行 {run_id} 结束：{counts.state}，新文件 {counts.files_new}，"
               f"载入 {counts.loaded}，隔离 {counts.quarantined}，失败 {counts.failed}，"
@@ -504,65 +496,8 @@ def _known(seen) -> list[FileResult]:
             results.append(FileResult(s.path, s.file_name, "seen"))
         elif k.kind == SeenKind.DUPLICATE:
             results.append(FileResult(s.path, s.file_name, "duplicate",
-                                      reason=_duplicate_reason(k.document_id)))
+                                      reason=duplicate_reason(k.document_id)))
     return results
-
-
-def _duplicate_reason(original: str) -> str:
-    return f"与已收文件 {original[:12]} 内容相同（重复报送）"
-
-
-@task(name="load", cache_policy=NO_CACHE)
-def load_all(db: str, run_id: str, new: Sequence[SourceFile], extracted: dict[str, Extracted],
-             tdocs: dict, broken: dict[str, str], checks: dict, identity,
-             departments: Sequence[str], progress: bool, refresh_all: bool = False
-             ) -> list[FileResult]:
-    """The load stage on one connection: stored rows re-keyed once to the run's identity (for
-    the run's departments), then each new file in order, recorded as failed or loaded in its
-    own transaction, then the dimensions of the projects the run touched derived once from
-    the facts."""
-    results = []
-    bar = _Progress(progress)
-    bar.start(len(new))
-    with writer(db, init=False) as engine:
-        with engine.begin() as conn:
-            rekeyed = apply_identity(conn, identity, departments)
-        log = get_run_logger()
-        for s in new:
-            bar.advance(s.file_name)
-            results.append(_load_file(engine, run_id, replace(extracted[s.sha256], src=s),
-                                      tdocs, broken, checks))
-            log.info("file done 文件已处理: %s %s", results[-1].status, safe_name(s.file_name))
-        # the projects whose facts the run changed; all of them after a killed run (its loads
-        # did not reach this step) or when a file read again may have dropped others
-        touched = None if refresh_all or any(s.replaces for s in new) else {
-            *(r.project_id for td in tdocs.values() for r in td.reports),
-            *(x for r in rekeyed for x in (r.old_project_id, r.new_project_id))}
-        with engine.begin() as conn:
-            refresh_dimensions(conn, touched)
-    bar.stop()
-    return results
-
-
-def _load_file(engine, run_id: str, item: Extracted, tdocs: dict, broken: dict[str, str],
-               checks: dict) -> FileResult:
-    """One new file: recorded as failed, or loaded in its own transaction."""
-    s = item.src
-    if item.doc is None and s.replaces is not None:  # the earlier reading stays loaded
-        return FileResult(s.path, s.file_name, "failed", reason=(
-            f"{safe_name(s.file_name)}：重新读取失败（{item.reason}），保留此前的入库数据"))
-    if item.doc is None:
-        _record_file(engine, run_id, item)
-        return _failed(s, item.error_code or "extract_failed", item.reason or "", item.page)
-    doc_id = _doc_id(item.doc)
-    if doc_id in broken:
-        item = replace(item, error_code="transform_failed", reason=broken[doc_id])
-        _record_file(engine, run_id, item)
-        return _failed(s, "transform_failed", broken[doc_id], None, unit=_unit_of(item.doc))
-    check = checks[doc_id]
-    extra = ((check,) if isinstance(check, Finding) else tuple(check.new_findings)
-             ) + missing_findings(item.doc, doc_id)
-    return _load(engine, run_id, item, tdocs[doc_id], extra)
 
 
 def _alert(cfg: RunConfig, work: str, run_id: str, results: Sequence[FileResult],
@@ -627,6 +562,10 @@ class _Clock:
         finally:
             self._s[stage] += time.perf_counter() - t
 
+    def add(self, seconds: dict[str, float]) -> None:
+        for k, v in seconds.items():
+            self._s[k] += v
+
     def seconds(self) -> dict[str, float]:
         return {k: round(v, 3) for k, v in self._s.items()}
 
@@ -636,63 +575,6 @@ def _count_labels(c: RunCounts) -> dict[str, int]:
             "未读出自评表": c.reports_missing,
             "重复": c.duplicate, "被替代": c.superseded, "载入自评表": c.reports_loaded,
             "载入指标": c.indicators_loaded, "新问题": c.issues_new}
-
-
-def _doc_id(doc: RawDocument) -> str:
-    """The id the transform gives a document (its sha256)."""
-    return doc.sha256 or doc.file
-
-
-def _unit_of(doc: RawDocument | None) -> str | None:
-    """``主管部门 / 实施单位`` as printed in the document's reports (distinct, at most two)."""
-    if doc is None:
-        return None
-    names: list[str] = []
-    for r in doc.reports:
-        for printed in (r.supervising_department, r.implementing_unit):
-            n = (printed or "").strip()
-            if n and n not in names:
-                names.append(n)
-    return " / ".join(names[:2]) or None
-
-
-def _load(engine, run_id: str, item: Extracted, tdoc, findings: Sequence[Finding]
-          ) -> FileResult:
-    """Load one checked document; a load that fails is recorded and the run goes on."""
-    src, unit = item.src, _unit_of(item.doc)
-    try:
-        res = load_document(engine, run_id, src, tdoc, findings, item.doc.page_count,
-                            refresh=False)
-    except Exception as exc:  # the document's transaction rolled back: record why, go on
-        reason = (f"{src.file_name}：载入数据仓库时出错（{type(exc).__name__}: {exc}），"
-                  "文件未载入；请管理员查看日志后重新入库")
-        _record_file(engine, run_id, Extracted(src, item.doc, "load_failed", reason))
-        return _failed(src, "load_failed", reason, None, unit=unit)
-    reason = None
-    held = [f for f in res.findings if f.severity == "error"]  # reports not read or kept out
-    if res.status == "loaded" and held:
-        reason = "；".join(f.one_line() for f in held[:3])
-    if res.status == "quarantined":  # structural errors, or a worse copy of a clean report
-        errors = [f for f in res.findings if f.severity == "error"] or [
-            f for f in res.findings if f.check_code == "version_not_applied"]
-        reason = "；".join(f.one_line() for f in errors[:3])
-    elif res.status == "duplicate":
-        reason = _duplicate_reason(res.document_id)
-    elif res.status == "superseded":  # an earlier version of reports already loaded
-        reason = "；".join(f.one_line() for f in res.findings
-                          if f.check_code == "older_version")[:600] or None
-    return FileResult(src.path, src.file_name, res.status, reason=reason,
-                      reports=res.reports_loaded, indicators=res.indicators_loaded,
-                      findings=res.findings, superseded_documents=res.superseded_documents,
-                      unit=unit)
-
-
-def _failed(src: SourceFile, code: str, reason: str, page: int | None, *,
-            unit: str | None = None) -> FileResult:
-    finding = Finding(check_code=code, severity="error", file=src.file_name,
-                      document_id=src.sha256, project_name=None, page=page, message=reason)
-    return FileResult(src.path, src.file_name, "failed", reason=reason, findings=(finding,),
-                      unit=unit)
 
 
 def _counts(results: Sequence[FileResult]) -> RunCounts:

@@ -182,7 +182,6 @@ def run_all(fn: Callable[[T], R], items: Sequence[T], *, workers: int, seconds: 
                     continue
                 if isinstance(answer, Ended) and answer.item is None:
                     answer = Ended(items[index], answer.code, answer.detail, answer.seconds)
-                yield index, answer
                 busy.remove(s)
                 free = s
                 if not s.proc.is_alive() or s.conn.closed:
@@ -190,9 +189,10 @@ def run_all(fn: Callable[[T], R], items: Sequence[T], *, workers: int, seconds: 
                     s.stop()
                     free = _Slot(ctx, fn, memory_mb)
                     slots.append(free)
-                if todo:
+                if todo:  # the worker takes its next file before the answer is handed on
                     free.give(*todo.pop())
                     busy.append(free)
+                yield index, answer
     finally:
         for s in slots:
             s.stop(kill=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import flows.ingest as ingest
+import flows.loading as loading
 from load import reader
 from tests.conftest import SAMPLES
 
@@ -57,14 +58,14 @@ def test_a_crashed_worker_fails_only_its_file(prefect_harness, inbox, tmp_path, 
 
 
 def test_a_transform_bug_fails_only_its_file(prefect_harness, inbox, tmp_path, monkeypatch):
-    real = ingest.transform_document
+    real = loading.transform_document
 
     def broken(doc, **kw):
         if "2024" in doc.file:
             raise ZeroDivisionError("a bug")
         return real(doc, **kw)
 
-    monkeypatch.setattr(ingest, "transform_document", broken)
+    monkeypatch.setattr(loading, "transform_document", broken)
     out = ingest.ingest_reports(paths=[str(inbox)], db=str(tmp_path / "w.duckdb"),
                                 alert_urls=[], report=False, workers=1)
     st = _statuses(tmp_path / "w.duckdb")

@@ -37,6 +37,8 @@ def test_the_run_completes_and_counts_every_file(night):
     assert (c.files_seen, c.files_new, c.loaded, c.quarantined, c.failed, c.duplicate) == \
            (16, 15, 4, 6, 5, 1)
     assert c.reports_loaded == 35 and c.alerts_sent == 1
+    # loaded while the rest was read; the later nights had nothing new to load
+    assert night["first"].load_way == "streaming" and "(loaded streaming)" in night["first"].text()
     runs = _rows(night["db"], "SELECT files_seen, loaded, quarantined, failed, duplicate, "
                               "alerts_sent FROM ingest_run ORDER BY started_at")
     assert runs[0] == (16, 4, 6, 5, 1, 1)

@@ -143,8 +143,8 @@ def clean(api, tmp_path_factory):
 # where a kill lands: in the extraction (workers running), between two documents' loads (the
 # ingest with its own temporary Prefect server), after the load (the quality report written,
 # the alert not yet sent); and the processes alive when the kill came
-KILL_POINTS = {"extract": ("publish", 1, 1.0, False, 3), "mid-load": ("load", 2, 0.0, True, 2),
-               # (the load task logs each file it is done with: the second of six)
+KILL_POINTS = {"extract": ("publish", 1, 1.0, False, 3), "mid-load": ("extract-and-load", 2, 0.0, True, 2),
+               # (the load logs each file it is done with: the second of six)
                "after-load": ("quality-report", 1, 0.0, False, 1)}
 
 

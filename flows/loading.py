@@ -1,0 +1,509 @@
+"""The night's load stage: transform, validate and load each new file, fed while it is read.
+
+Two ways to the same warehouse (the flow picks; :mod:`flows.ingest` wires them):
+
+* **streaming** (:class:`StreamingLoad`): files are transformed, validated (Great Expectations,
+  a batch of whatever has arrived) and loaded while the workers are still extracting the rest,
+  all in ONE transaction. Identity is resolved per batch over the known rows and the files of
+  the batch's departments arrived so far; when the last file is in, identity is resolved once
+  more over everything, as the serial way does. If every id, indicator id and latest name a
+  batch used is what the final resolution gives (a night's files of one department rarely
+  rename a project between them), the transaction commits: the rows are those of the serial
+  way. Otherwise (:class:`Unsettled`), or if anything fails inside the transaction, it is rolled
+  back and the files already extracted are loaded the serial way.
+* **serial** (:func:`load_serial`): after the last file is extracted, identity once over the
+  run's departments, every document transformed and validated in one batch, then each file in
+  its own transaction (a file that fails to load is recorded, the others load).
+
+Why one transaction for the streaming way: DuckDB aborts a transaction at its first error, and
+loading a file under an id the final identity changes would need the facts it superseded
+back; a rollback gives both, and the serial way is the fallback that records each failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from prefect import get_run_logger
+from prefect.exceptions import MissingContextError
+from sqlalchemy import Engine
+
+from extract import RawDocument
+from extract.errors import safe_name
+from flows.extraction import Extracted
+from load import (
+    NewDocument,
+    SourceFile,
+    apply_identity,
+    held_project_years,
+    known_projects,
+    load_document,
+    load_new_documents,
+    record_failed,
+    refresh_dimensions,
+)
+from transform import Finding, load_overrides, transform_document
+from transform.completeness import missing_findings
+from transform.identity import (
+    IdentityMap,
+    ProjectSeen,
+    department_id,
+    observations,
+    resolve_identity,
+)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What became of one file in the run."""
+
+    path: str
+    file_name: str
+    status: str  # seen / duplicate / loaded / quarantined / failed
+    reason: str | None = None
+    reports: int = 0
+    indicators: int = 0
+    findings: tuple[Finding, ...] = ()
+    superseded_documents: tuple[str, ...] = ()
+    unit: str | None = None  # 主管部门 / 实施单位, where the file could be read
+    #: projects whose numbers met another version of the same project-year at load
+    compared: tuple[str, ...] = ()
+
+
+class Unsettled(Exception):
+    """A batch was loaded under ids the run's final identity resolution changes."""
+
+
+#: seconds spent per part of the load stage (the flow adds them to its clock)
+Seconds = dict[str, float]
+
+
+# --------------------------------------------------------------------------------------------
+# the three steps, shared by both ways
+# --------------------------------------------------------------------------------------------
+
+def transform_docs(docs: Sequence[RawDocument], rules: str, identity: IdentityMap
+                   ) -> tuple[dict[str, object], dict[str, str]]:
+    """Typed rows and findings of each document by id, or the reason its transform failed
+    (a bug meeting an unforeseen file fails that file, not the run)."""
+    done, failed = {}, {}
+    for d in docs:
+        try:
+            done[doc_id(d)] = transform_document(d, rules=rules, identity=identity)
+        except Exception as exc:
+            failed[doc_id(d)] = (f"{d.file}：转换时发生程序错误（{type(exc).__name__}: {exc}），"
+                                 "文件未载入；请附上文件报告此问题")
+    return done, failed
+
+
+def validate_docs(tdocs: Sequence) -> dict[str, object]:
+    """The Great Expectations suites over the documents in one pass (GX's cost is per
+    expectation, hardly per row); if the batch fails, each document alone, and a document GX
+    fails on is loaded without its GX findings, with a warning saying so."""
+    from expectations.runner import run_suites_many
+
+    try:
+        return {td.document_id: run for td, run in zip(tdocs, run_suites_many(list(tdocs)))}
+    except Exception:
+        out = {}
+        for td in tdocs:
+            try:
+                out[td.document_id] = run_suites_many([td])[0]
+            except Exception as exc:
+                out[td.document_id] = Finding(
+                    check_code="validation_failed", severity="warning", file=td.file,
+                    document_id=td.document_id, project_name=None, page=None,
+                    message=f"数据质量校验未能运行（{type(exc).__name__}: {exc}），"
+                            "已按转换结果载入，请复核")
+        return out
+
+
+def load_file(target, run_id: str, item: Extracted, tdocs: dict, broken: dict[str, str],
+              checks: dict, *, strict: bool = False) -> FileResult:
+    """One new file: recorded as failed, or loaded (``target``: an Engine, each file in its
+    own transaction; or a Connection in the caller's transaction). ``strict``: a load that
+    fails raises (the caller rolls back) instead of being recorded."""
+    s = item.src
+    if item.doc is None and s.replaces is not None:  # the earlier reading stays loaded
+        return FileResult(s.path, s.file_name, "failed", reason=(
+            f"{safe_name(s.file_name)}：重新读取失败（{item.reason}），保留此前的入库数据"))
+    if item.doc is None:
+        _record_failed(target, run_id, item)
+        return failed_result(s, item.error_code or "extract_failed", item.reason or "",
+                             item.page)
+    did = doc_id(item.doc)
+    if did in broken:
+        item = replace(item, error_code="transform_failed", reason=broken[did])
+        _record_failed(target, run_id, item)
+        return failed_result(s, "transform_failed", broken[did], None, unit=unit_of(item.doc))
+    extra = _gx_findings(checks.get(did)) + missing_findings(item.doc, did)
+    return _load_checked(target, run_id, item, tdocs[did], extra, strict)
+
+
+def _gx_findings(check) -> tuple[Finding, ...]:
+    """The findings Great Expectations adds to the transform's (none before it has run)."""
+    if check is None:
+        return ()
+    return (check,) if isinstance(check, Finding) else tuple(check.new_findings)
+
+
+def _record_failed(target, run_id: str, item: Extracted) -> str:
+    """Record a file that could not be loaded (failed, with its reason)."""
+    pages = item.doc.page_count if item.doc else None
+
+    def record(conn):
+        return record_failed(conn, run_id, item.src, item.error_code or "extract_failed",
+                             item.reason or "unreadable", page=item.page, page_count=pages)
+
+    if isinstance(target, Engine):
+        with target.begin() as conn:
+            return record(conn)
+    return record(target)
+
+
+def _load_checked(target, run_id: str, item: Extracted, tdoc, findings: Sequence[Finding],
+                  strict: bool) -> FileResult:
+    """Load one checked document; a load that fails is recorded and the run goes on."""
+    src, unit = item.src, unit_of(item.doc)
+    try:
+        res = load_document(target, run_id, src, tdoc, findings, item.doc.page_count,
+                            refresh=False)
+    except Exception as exc:  # the document's transaction rolled back: record why, go on
+        if strict:
+            raise
+        reason = (f"{src.file_name}：载入数据仓库时出错（{type(exc).__name__}: {exc}），"
+                  "文件未载入；请管理员查看日志后重新入库")
+        _record_failed(target, run_id, Extracted(src, item.doc, "load_failed", reason))
+        return failed_result(src, "load_failed", reason, None, unit=unit)
+    return _file_result(src, unit, res)
+
+
+def _file_result(src: SourceFile, unit: str | None, res) -> FileResult:
+    """The file's result from its :class:`load.LoadResult`."""
+    reason = None
+    held = [f for f in res.findings if f.severity == "error"]  # reports not read or kept out
+    if res.status == "loaded" and held:
+        reason = "；".join(f.one_line() for f in held[:3])
+    if res.status == "quarantined":  # structural errors, or a worse copy of a clean report
+        errors = [f for f in res.findings if f.severity == "error"] or [
+            f for f in res.findings if f.check_code == "version_not_applied"]
+        reason = "；".join(f.one_line() for f in errors[:3])
+    elif res.status == "duplicate":
+        reason = duplicate_reason(res.document_id)
+    elif res.status == "superseded":  # an earlier version of reports already loaded
+        reason = "；".join(f.one_line() for f in res.findings
+                          if f.check_code == "older_version")[:600] or None
+    return FileResult(src.path, src.file_name, res.status, reason=reason,
+                      reports=res.reports_loaded, indicators=res.indicators_loaded,
+                      findings=res.findings, superseded_documents=res.superseded_documents,
+                      unit=unit, compared=res.compared)
+
+
+def failed_result(src: SourceFile, code: str, reason: str, page: int | None, *,
+                  unit: str | None = None) -> FileResult:
+    finding = Finding(check_code=code, severity="error", file=src.file_name,
+                      document_id=src.sha256, project_name=None, page=page, message=reason)
+    return FileResult(src.path, src.file_name, "failed", reason=reason, findings=(finding,),
+                      unit=unit)
+
+
+def duplicate_reason(original: str) -> str:
+    return f"与已收文件 {original[:12]} 内容相同（重复报送）"
+
+
+def doc_id(doc: RawDocument) -> str:
+    """The id the transform gives a document (its sha256)."""
+    return doc.sha256 or doc.file
+
+
+def unit_of(doc: RawDocument | None) -> str | None:
+    """``主管部门 / 实施单位`` as printed in the document's reports (distinct, at most two)."""
+    if doc is None:
+        return None
+    names: list[str] = []
+    for r in doc.reports:
+        for printed in (r.supervising_department, r.implementing_unit):
+            n = (printed or "").strip()
+            if n and n not in names:
+                names.append(n)
+    return " / ".join(names[:2]) or None
+
+
+def _logger():
+    """The Prefect run's logger; a plain one outside a run (a library call, a test)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("jixiao.load")
+
+
+def departments_of(docs: Iterable[RawDocument]) -> set[str]:
+    return {department_id(r.supervising_department) for d in docs for r in d.reports}
+
+
+def _pairs(tdocs: Iterable) -> set[tuple[str, int]]:
+    """The (project id, year) of every report of the documents."""
+    return {(r.project_id, r.fiscal_year) for td in tdocs for r in td.reports}
+
+
+def _touched(tdocs: Iterable, rekeyed: Iterable) -> set[str]:
+    """The projects whose facts a load changed: its reports' and those re-keyed."""
+    return {*(r.project_id for td in tdocs for r in td.reports),
+            *(x for r in rekeyed for x in (r.old_project_id, r.new_project_id))}
+
+
+# --------------------------------------------------------------------------------------------
+# the serial way
+# --------------------------------------------------------------------------------------------
+
+def load_serial(engine, run_id: str, new: Sequence[SourceFile],
+                extracted: dict[str, Extracted], rules: str, *, refresh_all: bool = False,
+                on_file: Callable[[str], None] = lambda name: None,
+                seconds: Seconds | None = None, checks: dict | None = None
+                ) -> list[FileResult]:
+    """Every file after the last is extracted: identity once over the run's departments (the
+    stored rows re-keyed to it), every document transformed and validated in one batch
+    (``checks``: the validation of these very documents, already run), then each file in its
+    own transaction, then the dimensions of the projects touched derived once (all of them
+    with ``refresh_all``: after a killed run, or a re-read)."""
+    seconds = seconds if seconds is not None else defaultdict(float)
+    t = time.perf_counter()
+    docs = [e.doc for e in extracted.values() if e.doc is not None]
+    departments = sorted(departments_of(docs))
+    with engine.connect() as conn:
+        known = known_projects(conn, departments)
+    identity = resolve_identity([*known, *observations(docs)], load_overrides())
+    tdocs, broken = transform_docs(docs, rules, identity)
+    seconds["transform"] += time.perf_counter() - t
+    t = time.perf_counter()
+    if checks is None:
+        checks = validate_docs(list(tdocs.values()))
+    seconds["validate"] += time.perf_counter() - t
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        rekeyed = apply_identity(conn, identity, departments)
+    results = []
+    log = _logger()
+    for s in new:
+        on_file(s.file_name)
+        results.append(load_file(engine, run_id, replace(extracted[s.sha256], src=s),
+                                 tdocs, broken, checks))
+        log.info("file done 文件已处理: %s %s", results[-1].status, safe_name(s.file_name))
+    touched = None if refresh_all or any(s.replaces for s in new) else _touched(
+        tdocs.values(), rekeyed)
+    with engine.begin() as conn:
+        refresh_dimensions(conn, touched)
+    seconds["load"] += time.perf_counter() - t
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# the streaming way
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Used:
+    """The identity a batch was transformed and loaded with, for its departments."""
+
+    departments: frozenset[str]
+    identity: IdentityMap
+
+
+class StreamingLoad:
+    """Load files as they are extracted, inside the caller's transaction on ``conn`` (see the
+    module docstring): :meth:`add` each batch of extracted files, then :meth:`finish`, which
+    raises :class:`Unsettled` when the rows would differ from the serial way's."""
+
+    def __init__(self, conn, run_id: str, new: Sequence[SourceFile], rules: str, *,
+                 refresh_all: bool = False, on_file: Callable[[str], None] = lambda name: None,
+                 seconds: Seconds | None = None, before_validation: Callable[[], None] | None = None
+                 ) -> None:
+        self.conn, self.run_id, self.rules = conn, run_id, rules
+        self.refresh_all = refresh_all or any(s.replaces for s in new)
+        self.on_file = on_file
+        self.seconds = seconds if seconds is not None else defaultdict(float)
+        self.before_validation = before_validation
+        self._by_sha: dict[str, list[SourceFile]] = defaultdict(list)
+        for s in new:  # a file found twice in the inbox is loaded once, the other a duplicate
+            self._by_sha[s.sha256].append(s)
+        self._order = {s.path: i for i, s in enumerate(new)}
+        self._overrides = load_overrides()
+        self._known: dict[str, list[ProjectSeen]] = {}  # department → stored, before the run
+        self._seen: dict[str, list[ProjectSeen]] = defaultdict(list)  # department → the run's
+        self._used: list[_Used] = []
+        self._tdocs: dict[str, object] = {}
+        self._compared: set[str] = set()  # projects that met another version
+        #: project-years a file of the run loaded, or will load at the end
+        self._claimed: set[tuple[str, int]] = set()
+        #: files extracted before their turn (by the order they were found in)
+        self._waiting: dict[int, Extracted] = {}
+        self._next = 0
+        self._rank = {sha: i for i, sha in enumerate(dict.fromkeys(s.sha256 for s in new))}
+        self._deferred: list[Extracted] = []  # files met another version: loaded at the end
+        #: the validation of every document, once :meth:`finish` has run it
+        self.checks: dict | None = None
+        self._touched: set[str] = set()
+        self.results: list[FileResult] = []
+
+    @property
+    def files_taken(self) -> int:
+        """Files loaded, or set aside to load at the end, so far (not those still waiting
+        for a file found before them)."""
+        return self._next
+
+    def add(self, extracted: Sequence[Extracted]) -> None:
+        """Take extracted files (in any order) and load those whose turn has come: files
+        are loaded in the order they were found, as the serial way does (which version of a
+        project-year stays can depend on it). Great Expectations runs once, in
+        :meth:`finish`."""
+        for e in extracted:
+            self._waiting[self._rank[e.src.sha256]] = e
+        items = []
+        while self._next in self._waiting:
+            items.append(self._waiting.pop(self._next))
+            self._next += 1
+        if items:
+            self._add(items)
+
+    def _add(self, items: Sequence[Extracted]) -> None:
+        """Transform and load files, in the transaction."""
+        t = time.perf_counter()
+        docs = [e.doc for e in items if e.doc is not None]
+        identity, fresh = self._identity(docs)
+        tdocs, broken = transform_docs(docs, self.rules, identity)
+        self._tdocs.update(tdocs)
+        self.seconds["transform"] += time.perf_counter() - t
+        t = time.perf_counter()
+        # the stored rows of departments met for the first time, re-keyed before any file of
+        # theirs is loaded (versions are found by project id)
+        rekeyed = apply_identity(self.conn, identity, fresh) if fresh else ()
+        self._touched |= _touched(tdocs.values(), rekeyed)
+        held = held_project_years(self.conn, {p for p, _ in _pairs(tdocs.values())})
+        fresh_docs: list[tuple[Extracted, object]] = []
+        for item in items:
+            td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
+            if td is not None and _pairs([td]) & (held | self._claimed):
+                # another version of a project-year: loaded at the end, under the run's
+                # final identity (versions' numbers are compared by indicator id), after
+                # every file found before it; a later file of the same project-year too
+                self._deferred.append(item)
+                self._claimed |= _pairs([td])
+            elif (td is not None and item.src.replaces is None
+                    and len(self._by_sha[item.src.sha256]) == 1):
+                fresh_docs.append((item, td))  # new, alone: written with the others at once
+                self._claimed |= _pairs([td])
+            else:
+                self._load(item, tdocs, broken, {})
+        self._load_fresh(fresh_docs)
+        self.seconds["load"] += time.perf_counter() - t
+
+    def _load_fresh(self, fresh: Sequence[tuple[Extracted, object]]) -> None:
+        """New files that meet no other version, each table written once for all of them."""
+        got = load_new_documents(self.conn, self.run_id, [
+            NewDocument(item.src, td, missing_findings(item.doc, td.document_id),
+                        item.doc.page_count) for item, td in fresh])
+        log = _logger()
+        for (item, _), res in zip(fresh, got, strict=True):
+            self.on_file(item.src.file_name)
+            self.results.append(_file_result(item.src, unit_of(item.doc), res))
+            log.info("file done 文件已处理: %s %s", res.status, safe_name(item.src.file_name))
+
+    def _load(self, item: Extracted, tdocs: dict, broken: dict, checks: dict) -> None:
+        """Load the file (each path it was found at: the second is a duplicate)."""
+        log = _logger()
+        for s in self._by_sha[item.src.sha256]:
+            self.on_file(s.file_name)
+            res = load_file(self.conn, self.run_id, replace(item, src=s), tdocs, broken,
+                            checks, strict=True)
+            self.results.append(res)
+            self._compared.update(res.compared)
+            if item.doc is not None and doc_id(item.doc) in tdocs:
+                self._claimed |= _pairs([tdocs[doc_id(item.doc)]])
+            log.info("file done 文件已处理: %s %s", res.status, safe_name(s.file_name))
+
+    def _identity(self, docs: Sequence[RawDocument]) -> tuple[IdentityMap, list[str]]:
+        """The batch's identity: over the stored rows and the run's documents so far, for the
+        batch's departments only (identity is per department); and the departments met for
+        the first time."""
+        departments = sorted(departments_of(docs))
+        fresh = [d for d in departments if d not in self._known]
+        if fresh:  # read before any file of these departments is loaded: the stored rows
+            for d in fresh:
+                self._known[d] = []
+            for p in known_projects(self.conn, fresh):
+                self._known.setdefault(department_id(p.department), []).append(p)
+        for p in observations(docs):
+            self._seen[department_id(p.department)].append(p)
+        identity = self._resolve(departments)
+        self._used.append(_Used(frozenset(departments), identity))
+        return identity, fresh
+
+    def _resolve(self, departments: Iterable[str]) -> IdentityMap:
+        seen = [p for d in departments for p in (*self._known.get(d, ()), *self._seen[d])]
+        return resolve_identity(seen, self._overrides)
+
+    def finish(self) -> list[FileResult]:
+        """Resolve identity over everything and hold each batch's against it; validate every
+        document (Great Expectations, one batch); re-key the run's rows to the final
+        identity; derive the dimensions of the projects touched; return the files' results
+        in the order they were found. :class:`Unsettled` (the caller rolls back) when the
+        rows would differ from the serial way's (see :func:`_settled`), or validation found
+        what the transform had not (the files were loaded without it; :attr:`checks` keeps
+        the validation for the serial way)."""
+        if self._waiting:
+            raise Unsettled(f"{len(self._waiting)} files were extracted but never loaded")
+        t = time.perf_counter()
+        final = self._resolve(sorted(self._known))
+        for used in self._used:
+            why = _unsettled(used.identity, final, self._compared)
+            if why:
+                raise Unsettled(f"departments {sorted(used.departments)}: {why}")
+        self.seconds["transform"] += time.perf_counter() - t
+        if self.before_validation is not None:
+            self.before_validation()
+        t = time.perf_counter()
+        self.checks = validate_docs(list(self._tdocs.values()))
+        self.seconds["validate"] += time.perf_counter() - t
+        added = sorted(did for did, c in self.checks.items() if _gx_findings(c))
+        if added:
+            raise Unsettled(f"validation found more than the transform in {len(added)} "
+                            "documents")
+        t = time.perf_counter()
+        rekeyed = apply_identity(self.conn, final, sorted(self._known)) if self._known else ()
+        self._touched |= _touched((), rekeyed)
+        if self._deferred:
+            docs = [e.doc for e in self._deferred if e.doc is not None]
+            tdocs, broken = transform_docs(docs, self.rules, final)
+            self._touched |= _touched(tdocs.values(), ())
+            for item in sorted(self._deferred, key=lambda e: self._order.get(e.src.path, 0)):
+                self._load(item, tdocs, broken, self.checks)
+        refresh_dimensions(self.conn, None if self.refresh_all else self._touched)
+        self.seconds["load"] += time.perf_counter() - t
+        return sorted(self.results, key=lambda r: self._order.get(r.path, len(self._order)))
+
+
+def _unsettled(used: IdentityMap, final: IdentityMap, compared: set[str]) -> str | None:
+    """Why rows loaded under ``used`` would differ from rows loaded under ``final``, or None.
+
+    * a project id that changed: versions of a project-year are found by project id;
+    * an indicator id or latest name that changed, of a project that met another version
+      (versions' numbers are compared by indicator id, and named by the latest name).
+
+    Any other change of an indicator id is what :func:`load.apply_identity` re-keys at the
+    end, as it re-keys stored rows when an earlier year arrives later; an indicator id never
+    merges two indicators of one report (names printed in the same year are kept apart), so
+    no finding depends on it.
+    """
+    moved = [k for k, v in used.project_ids.items() if final.project_ids.get(k) != v]
+    if moved:
+        return f"{len(moved)} project ids changed after their files were loaded"
+    changed = {k[0] for k, v in used.indicator_ids.items() if final.indicator_ids.get(k) != v}
+    changed |= {k for k, v in used.latest_names.items() if final.latest_names.get(k) != v}
+    if changed & compared:
+        return (f"{len(changed & compared)} projects met another version and their "
+                "indicator ids or names changed after")
+    return None
