@@ -77,6 +77,7 @@ from warehouse.schema import (
     FACT_TABLES,
     dim_department,
     dq_issue,
+    fact_cell_source,
     fact_indicator_result,
     fact_project_evaluation,
     fact_project_funding,
@@ -953,8 +954,9 @@ def _insert_facts(conn: Connection, reports: Sequence[TransformedReport],
         ev: FactProjectEvaluation = report.evaluation
         rows[fact_project_evaluation].append(
             _row(fact_project_evaluation, ev, dq_status=statuses[id(report)]))
+        rows[fact_cell_source] += [_row(fact_cell_source, x) for x in report.sources]
     for table in (project_alias, fact_project_funding, fact_indicator_result,
-                  fact_project_evaluation):
+                  fact_project_evaluation, fact_cell_source):
         if rows[table]:
             conn.execute(insert(table), rows[table])
     return len(rows[fact_indicator_result])
