@@ -796,8 +796,6 @@ def main() -> None:  # pragma: no cover - console entry
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
 
 
 @app.command()
@@ -825,3 +823,7 @@ def web(
         raise typer.Exit(1)
     typer.echo(f"jixiao web: http://{host}:{port}/ (数据仓库 {path}，只读；Ctrl-C 停止)")
     serve(path, host=host, port=port, token=token)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
