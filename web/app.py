@@ -146,8 +146,9 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
 
     @app.get("/unit", response_class=HTMLResponse)
     def unit(request: Request, d: str = "", u: str = ""):
+        derived = Q.derived(db)
         with Q.connect(db) as con:
-            data = Q.unit(con, d or None, u or None)
+            data = Q.unit(con, derived, d or None, u or None)
         if not data["projects"]:
             return failure(request, "未找到单位", f"没有单位“{unit_label(d, u)}”的自评表。", 404)
         summary = json.dumps(data["summary"], default=str, ensure_ascii=False)
@@ -155,8 +156,9 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
 
     @app.get("/project/{project_id}", response_class=HTMLResponse)
     def project(request: Request, project_id: str):
+        derived = Q.derived(db)
         with Q.connect(db) as con:
-            data = Q.project(con, project_id)
+            data = Q.project(con, derived, project_id)
         if data is None:
             return failure(request, "未找到项目", f"没有编号为 {project_id} 的项目。", 404)
         return page(request, "project.html", **data)

@@ -12,6 +12,9 @@ only filters them by unit, project or file.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +44,87 @@ RUN_STATES = {"running": "运行中", "interrupted": "已中断", "completed": "
 
 class NoWarehouse(RuntimeError):
     """The warehouse file does not exist (yet)."""
+
+
+# ------------------------------------------------------------------ the cross-year views, once
+
+def file_key(db: Path) -> tuple[int, int, int, int]:
+    """What identifies one published warehouse: a night publishes a new file by rename."""
+    st = os.stat(db)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class Derived:
+    """The cross-year views (year over year, target changes, flags, credibility, the units'
+    summaries) read once per published warehouse and kept by project and by unit: each view
+    computes over the whole warehouse whatever the filter, so the pages look them up here
+    (≤ 300 ms on 10 years × 1,500 projects) instead of running them per request. Rows only: no
+    connection is kept."""
+
+    key: tuple
+    yoy_by_unit: dict[tuple, list[dict[str, Any]]]
+    yoy_by_project: dict[str, list[dict[str, Any]]]
+    summary_by_unit: dict[tuple, list[dict[str, Any]]]
+    lowered_by_project: dict[str, list[dict[str, Any]]]
+    flags_by_project: dict[str, list[dict[str, Any]]]
+    credibility_by_project: dict[str, list[dict[str, Any]]]
+    seconds: float = 0.0
+
+
+#: the views of each warehouse file served (by path), as last read
+_DERIVED: dict[str, Derived] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def _group(items: list[dict[str, Any]], *keys: str) -> dict:
+    out: dict = {}
+    for r in items:
+        k = r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys)
+        out.setdefault(k, []).append(r)
+    return out
+
+
+def derived(db: Path) -> Derived:
+    """The views of the warehouse now published at ``db`` (read again after each publish)."""
+    with _DERIVED_LOCK:
+        for _ in range(5):
+            key = file_key(db)
+            cached = _DERIVED.get(str(db))
+            if cached is not None and cached.key == key:
+                return cached
+            t0 = time.perf_counter()
+            with connect(db) as con:
+                if file_key(db) != key:  # published between the two looks: read the new one
+                    continue
+                yoy = rows(con, """
+                    SELECT department, implementing_unit, project_id, project_name,
+                           reported_name, prev_reported_name, fiscal_year, budget_full_year,
+                           execution_rate_printed, execution_rate, total_score,
+                           recomputed_score, grade, dq_status, file_name, page, document_id
+                    FROM v_project_year_over_year ORDER BY project_name, fiscal_year""")
+                summary = rows(con, """
+                    SELECT department, implementing_unit, fiscal_year, projects,
+                           budget_full_year, execution_rate, avg_total_score, grade_excellent,
+                           grade_good, grade_fair, grade_poor, flagged_reports, open_issues
+                    FROM v_unit_year_summary ORDER BY fiscal_year""")
+                lowered = rows(con, """
+                    SELECT project_id, indicator_id, fiscal_year, prev_target_text, target_text
+                    FROM v_indicator_target_changes WHERE lowered""")
+                flags = rows(con, """
+                    SELECT project_id, fiscal_year, flag_code, flag_description, items, detail,
+                           penalty
+                    FROM v_self_evaluation_flags ORDER BY fiscal_year, penalty DESC""")
+                cred = rows(con, """
+                    SELECT project_id, fiscal_year, credibility, review_rank, reasons
+                    FROM v_report_credibility""")
+            _DERIVED[str(db)] = got = Derived(
+                key, _group(yoy, "department", "implementing_unit"), _group(yoy, "project_id"),
+                _group(summary, "department", "implementing_unit"), _group(lowered, "project_id"),
+                _group(flags, "project_id"), _group(cred, "project_id"),
+                time.perf_counter() - t0)
+            return got
+        raise RuntimeError("数据仓库在读取时不断被替换，请稍后再试")
 
 
 @contextmanager
@@ -102,15 +186,12 @@ def _unit_where(alias: str = "") -> str:
             f"AND {p}implementing_unit IS NOT DISTINCT FROM ?")
 
 
-def unit(con, department: str | None, implementing_unit: str | None) -> dict[str, Any]:
+def unit(con, d: Derived, department: str | None, implementing_unit: str | None
+         ) -> dict[str, Any]:
     """A unit's projects × years (全年预算数, 执行率, 总分, 等级) from v_project_year_over_year,
     the unit's totals by year (v_unit_year_summary), and which numbers have a printed cell."""
-    key = [department, implementing_unit]
-    projects = rows(con, f"""
-        SELECT project_id, project_name, reported_name, fiscal_year, budget_full_year,
-               execution_rate_printed, execution_rate, total_score, grade, dq_status
-        FROM v_project_year_over_year WHERE {_unit_where()}
-        ORDER BY project_name, fiscal_year""", key)
+    key = (department, implementing_unit)
+    projects = d.yoy_by_unit.get(key, [])
     years = sorted({p["fiscal_year"] for p in projects})
     by_project: dict[str, dict[str, Any]] = {}
     for p in projects:
@@ -118,10 +199,8 @@ def unit(con, department: str | None, implementing_unit: str | None) -> dict[str
                                                         "project_name": p["project_name"],
                                                         "years": {}})
         entry["years"][p["fiscal_year"]] = p
-    summary = rows(con, f"""
-        SELECT fiscal_year, projects, budget_full_year, execution_rate, avg_total_score,
-               grade_excellent, grade_good, grade_fair, grade_poor, flagged_reports, open_issues
-        FROM v_unit_year_summary WHERE {_unit_where()} ORDER BY fiscal_year""", key)
+    summary = [{k: v for k, v in r.items() if k not in ("department", "implementing_unit")}
+               for r in d.summary_by_unit.get(key, [])]
     pids = list(by_project)
     sources = set()
     if pids:
@@ -137,7 +216,7 @@ def unit(con, department: str | None, implementing_unit: str | None) -> dict[str
 
 # ------------------------------------------------------------------------------- 项目
 
-def project(con, project_id: str) -> dict[str, Any] | None:
+def project(con, d: Derived, project_id: str) -> dict[str, Any] | None:
     head = one(con, """
         SELECT p.project_id, p.project_name, d.name AS department, u.name AS implementing_unit
         FROM dim_project p LEFT JOIN dim_department d ON d.department_id = p.department_id
@@ -146,10 +225,7 @@ def project(con, project_id: str) -> dict[str, Any] | None:
     if head is None:
         return None
     key = [project_id]
-    years = rows(con, """
-        SELECT fiscal_year, reported_name, prev_reported_name, total_score, recomputed_score,
-               grade, dq_status, file_name, page, document_id
-        FROM v_project_year_over_year WHERE project_id = ? ORDER BY fiscal_year""", key)
+    years = d.yoy_by_project.get(project_id, [])
     funding = rows(con, """
         SELECT fiscal_year, funding_source, source_text, budget_initial, budget_full_year,
                executed, execution_rate, weight, score
@@ -162,16 +238,10 @@ def project(con, project_id: str) -> dict[str, Any] | None:
                r.achieved, r.weight, r.score, r.expected_score
         FROM fact_indicator_result r WHERE r.project_id = ?
         ORDER BY r.fiscal_year, r.position""", key)
-    lowered = {(r["indicator_id"], r["fiscal_year"]): r for r in rows(con, """
-        SELECT indicator_id, fiscal_year, prev_target_text, target_text
-        FROM v_indicator_target_changes WHERE project_id = ? AND lowered""", key)}
-    flags = rows(con, """
-        SELECT fiscal_year, flag_code, flag_description, items, detail, penalty
-        FROM v_self_evaluation_flags WHERE project_id = ? ORDER BY fiscal_year, penalty DESC""",
-                 key)
-    credibility = {r["fiscal_year"]: r for r in rows(con, """
-        SELECT fiscal_year, credibility, review_rank, reasons
-        FROM v_report_credibility WHERE project_id = ?""", key)}
+    lowered = {(r["indicator_id"], r["fiscal_year"]): r
+               for r in d.lowered_by_project.get(project_id, [])}
+    flags = d.flags_by_project.get(project_id, [])
+    credibility = {r["fiscal_year"]: r for r in d.credibility_by_project.get(project_id, [])}
     aliases = rows(con, """
         SELECT fiscal_year, reported_name FROM project_alias WHERE project_id = ?
         ORDER BY fiscal_year""", key)
