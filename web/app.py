@@ -7,7 +7,9 @@ on, rendered as an image with the number's cell highlighted, with the file and a
 
 Every request opens the warehouse read-only and closes it before answering
 (:func:`web.queries.connect`): the site holds no connection between requests, so the nightly
-ingest (which publishes a new file by rename, :mod:`load.snapshot`) is never in its way.
+ingest (which publishes a new file by rename, :mod:`load.snapshot`) is never in its way. The
+cross-year views are read once per published warehouse (:func:`web.queries.derived`), by a
+thread that looks every few seconds whether a new one was published.
 
 Access: bound to 127.0.0.1 by default. With a token (``--token`` or ``JIXIAO_WEB_TOKEN``, required
 by ``jixiao web`` for any other address) every request must carry it: the header
@@ -21,6 +23,8 @@ import hmac
 import json
 import os
 import tempfile
+import threading
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -114,7 +118,17 @@ class TokenGate(BaseHTTPMiddleware):
 def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
     """The site over the warehouse file ``db`` (opened read-only per request)."""
     db = Path(db)
-    app = FastAPI(title="jixiao 绩效", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        stop = threading.Event()
+        threading.Thread(target=_keep_warm, args=(db, stop), daemon=True,
+                         name="jixiao-web-views").start()
+        yield
+        stop.set()
+
+    app = FastAPI(title="jixiao 绩效", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     if token:
         app.add_middleware(TokenGate, token=token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -226,6 +240,22 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
                             filename=doc["file_name"])
 
     return app
+
+
+#: how often the site looks whether a new warehouse was published (seconds)
+WARM_EVERY = 5.0
+
+
+def _keep_warm(db: Path, stop: threading.Event) -> None:
+    """Read the cross-year views of a newly published warehouse before a page asks for them
+    (:func:`web.queries.derived`: a look at the file's inode and time, and only when it
+    changed a read-only connection for the time of the read)."""
+    while not stop.is_set():
+        try:
+            Q.derived(db)
+        except Exception:  # no warehouse yet, or it is being replaced: look again later
+            pass
+        stop.wait(WARM_EVERY)
 
 
 def _return_list(db: Path, department: str | None, implementing_unit: str | None,
