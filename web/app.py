@@ -39,7 +39,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from web import queries as Q
-from web.render import PageNotFound, page_png
+from web.render import PageNotFound, page_png, page_size
 
 HERE = Path(__file__).resolve().parent
 TOKEN_COOKIE = "jixiao_token"
@@ -154,8 +154,9 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request):
+        derived = Q.derived(db)
         with Q.connect(db) as con:
-            data = Q.home(con)
+            data = Q.home(con, derived)
         return page(request, "home.html", **data)
 
     @app.get("/unit", response_class=HTMLResponse)
@@ -180,8 +181,7 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
     @app.get("/issues", response_class=HTMLResponse)
     def issues(request: Request, d: str | None = None, u: str | None = None):
         only = d is not None or u is not None
-        with Q.connect(db) as con:
-            data = Q.issues(con, d or None, u or None, only_unit=only)
+        data = Q.issues(Q.derived(db), d or None, u or None, only_unit=only)
         return page(request, "issues.html", only_unit=only, d=d, u=u, **data)
 
     @app.get("/issues/download")
@@ -208,7 +208,7 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
         shown = []
         for s in found:
             try:
-                _, width, height = page_png(s.path, s.page)
+                width, height = page_size(s.path, s.page)
                 missing = None
             except PageNotFound as exc:
                 width = height = 0.0

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,11 @@ class Derived:
     lowered_by_project: dict[str, list[dict[str, Any]]]
     flags_by_project: dict[str, list[dict[str, Any]]]
     credibility_by_project: dict[str, list[dict[str, Any]]]
+    #: 首页: reports and units by year, and the units with their projects and years
+    years: list[dict[str, Any]] = field(default_factory=list)
+    units: list[dict[str, Any]] = field(default_factory=list)
+    #: v_issue_list, in the order of the 问题 page
+    issues: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -87,6 +92,8 @@ def _group(items: list[dict[str, Any]], *keys: str) -> dict:
 
 def derived(db: Path) -> Derived:
     """The views of the warehouse now published at ``db`` (read again after each publish)."""
+    if not Path(db).is_file():
+        raise NoWarehouse(str(db))
     with _DERIVED_LOCK:
         for _ in range(5):
             key = file_key(db)
@@ -118,10 +125,12 @@ def derived(db: Path) -> Derived:
                 cred = rows(con, """
                     SELECT project_id, fiscal_year, credibility, review_rank, reasons
                     FROM v_report_credibility""")
+                years, units = _home_views(con)
+                found = rows(con, ISSUES_SQL)
             _DERIVED[str(db)] = got = Derived(
                 key, _group(yoy, "department", "implementing_unit"), _group(yoy, "project_id"),
                 _group(summary, "department", "implementing_unit"), _group(lowered, "project_id"),
-                _group(flags, "project_id"), _group(cred, "project_id"),
+                _group(flags, "project_id"), _group(cred, "project_id"), years, units, found,
                 time.perf_counter() - t0)
             return got
         raise RuntimeError("数据仓库在读取时不断被替换，请稍后再试")
@@ -154,7 +163,7 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()
 
 # ------------------------------------------------------------------------------- 首页
 
-def home(con) -> dict[str, Any]:
+def _home_views(con) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     years = rows(con, """
         SELECT fiscal_year, count(*) AS reports, count(DISTINCT implementing_unit) AS units
         FROM v_report_unit GROUP BY fiscal_year ORDER BY fiscal_year DESC""")
@@ -164,6 +173,11 @@ def home(con) -> dict[str, Any]:
                count(*) AS reports
         FROM v_report_unit GROUP BY ALL
         ORDER BY department NULLS LAST, implementing_unit NULLS LAST""")
+    return years, units
+
+
+def home(con, d: Derived) -> dict[str, Any]:
+    years, units = d.years, d.units
     statuses = {r["status"]: r["n"] for r in rows(con, """
         SELECT status, count(*) AS n FROM source_document GROUP BY status""")}
     problems = rows(con, """
@@ -179,12 +193,6 @@ def home(con) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------- 单位
-
-def _unit_where(alias: str = "") -> str:
-    p = f"{alias}." if alias else ""
-    return (f"{p}department IS NOT DISTINCT FROM ? "
-            f"AND {p}implementing_unit IS NOT DISTINCT FROM ?")
-
 
 def unit(con, d: Derived, department: str | None, implementing_unit: str | None
          ) -> dict[str, Any]:
@@ -274,18 +282,21 @@ def project(con, d: Derived, project_id: str) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------------------- 问题
 
-def issues(con, department: str | None = None, implementing_unit: str | None = None,
+ISSUES_SQL = """
+    SELECT department, implementing_unit, file_name, document_id, page, project_id,
+           project_name, fiscal_year, indicator, check_code, severity, message, printed,
+           expected, document_status, action, needs_action
+    FROM v_issue_list
+    ORDER BY department NULLS LAST, implementing_unit NULLS LAST, file_name,
+             page NULLS FIRST, issue_id"""
+
+
+def issues(d: Derived, department: str | None = None, implementing_unit: str | None = None,
            *, only_unit: bool = False) -> dict[str, Any]:
-    where, params = "", []
+    found = d.issues
     if only_unit:
-        where, params = f"WHERE {_unit_where()}", [department, implementing_unit]
-    found = rows(con, f"""
-        SELECT department, implementing_unit, file_name, document_id, page, project_id,
-               project_name, fiscal_year, indicator, check_code, severity, message, printed,
-               expected, document_status, action, needs_action
-        FROM v_issue_list {where}
-        ORDER BY department NULLS LAST, implementing_unit NULLS LAST, file_name,
-                 page NULLS FIRST, issue_id""", params)
+        found = [f for f in found if (f["department"], f["implementing_unit"])
+                 == (department, implementing_unit)]
     units: dict[tuple, dict[str, Any]] = {}
     for f in found:
         u = units.setdefault((f["department"], f["implementing_unit"]), {

@@ -19,11 +19,35 @@ import pypdfium2 as pdfium
 SCALE = 2.0
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[tuple, tuple[bytes, float, float]] = OrderedDict()
-_CACHE_SIZE = 32
+_CACHE_SIZE = 64
 
 
 class PageNotFound(LookupError):
     """The file is gone or has no such page."""
+
+
+def page_size(path: str | Path, page: int) -> tuple[float, float]:
+    """Width and height in points of the 1-based ``page`` (the frame of the stored boxes),
+    from the cache when the page was rendered, else without rendering it."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise PageNotFound(f"文件不存在：{path}") from exc
+    with _LOCK:
+        hit = _CACHE.get((str(path), st.st_size, st.st_mtime_ns, page))
+        if hit is not None:
+            return hit[1], hit[2]
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except Exception as exc:
+            raise PageNotFound(f"无法打开 PDF：{path}（{exc}）") from exc
+        try:
+            if not 1 <= page <= len(pdf):
+                raise PageNotFound(f"{Path(path).name} 没有第 {page} 页（共 {len(pdf)} 页）")
+            width, height = pdf.get_page_size(page - 1)
+        finally:
+            pdf.close()
+        return float(width), float(height)
 
 
 def page_png(path: str | Path, page: int) -> tuple[bytes, float, float]:
@@ -50,7 +74,7 @@ def page_png(path: str | Path, page: int) -> tuple[bytes, float, float]:
             width, height = p.get_size()
             image = p.render(scale=SCALE).to_pil()
             buf = io.BytesIO()
-            image.save(buf, format="PNG", optimize=False)
+            image.save(buf, format="PNG", compress_level=1)  # fast: encoding dominated
             p.close()
         finally:
             pdf.close()
