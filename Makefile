@@ -48,7 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/hostile.py --n 40 --n-many 3 --seed 0 --workers 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check extract transform load expectations flows warehouse tests benchmarks
+	$(BIN)/ruff check extract transform load expectations flows warehouse web tests benchmarks docs
 
 ## fixtures: regenerate the variant-layout PDFs under tests/fixtures/variants
 fixtures: $(STAMP)

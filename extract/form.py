@@ -26,7 +26,7 @@ from extract.grid import (
     split_cell,
     split_line,
 )
-from extract.records import RawFundingRow, RawIndicator, RawReport
+from extract.records import Box, RawFundingRow, RawIndicator, RawReport
 
 _NULL = H.NULL_CELLS
 #: the space between two cells' texts on a line outside the rulings (× the text size): their
@@ -35,6 +35,41 @@ CELL_PADDING_EM = 0.4
 #: a page number printed below a table (第 3 页, 3/12, - 3 -): never table text
 PAGE_NUMBER = re.compile(r"^(第?\d+页?(/共?\d+页?)?|-\d+-|\d+/\d+|共\d+页第\d+页)$")
 FAMILY_DESCRIPTION = {name: description for name, _, description in H.FAMILIES}
+#: the values of a funding row and of an indicator row whose place on the page is kept
+FUNDING_FIELDS = ("budget_initial", "budget_full_year", "executed", "weight", "execution_rate",
+                  "score", "reason")
+INDICATOR_FIELDS = ("level3", "target", "actual", "weight", "score", "deviation_reason",
+                    "target_operator", "target_unit")
+
+
+def cell_box(page: int, cells: list[Cell]) -> Box | None:
+    """The box around the cells a value was read from (those with text), on ``page``: the
+    provenance of the value (:class:`extract.records.Box`), from the cells' own geometry."""
+    box = None
+    for c in cells:
+        if not c.text.strip():
+            continue
+        b = Box(page, c.x0, c.top, c.x1, c.bottom)
+        box = b if box is None else box.union(b)
+    return box.rounded() if box is not None else None
+
+
+def unturn(box: Box, turn: int, width: float, height: float) -> Box:
+    """A box on a page read turned upright (:func:`extract.grid.turn_upright`, ``turn``
+    degrees, the page ``width`` × ``height`` as printed) → the same box on the page as printed."""
+    if turn == 90:
+        def pt(x: float, t: float) -> tuple[float, float]:
+            return t, height - x
+    elif turn == 270:
+        def pt(x: float, t: float) -> tuple[float, float]:
+            return width - t, x
+    elif turn == 180:
+        def pt(x: float, t: float) -> tuple[float, float]:
+            return width - x, height - t
+    else:
+        return box
+    (ax, at), (bx, bt) = pt(box.x0, box.top), pt(box.x1, box.bottom)
+    return Box(box.page, min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)).rounded()
 
 
 def _value(text: str | None) -> str | None:
@@ -218,6 +253,7 @@ class _Report:
     money_unit: str = "万元"
     family: str = ""
     notes: list[str] = field(default_factory=list)
+    boxes: dict[str, Box] = field(default_factory=dict)  # total_weight, total_score, grade
 
     def touch(self, page: int) -> None:
         if page not in self.pages:
@@ -242,6 +278,8 @@ class _Report:
             money_unit=self.money_unit,
             family=family,
             notes=(f"read as layout family {family}: {FAMILY_DESCRIPTION[family]}", *self.notes),
+            boxes=tuple((k, b) for k, b in self.boxes.items()
+                        if v.get(k) is not None and b is not None),
         )
 
 
@@ -253,6 +291,9 @@ class FormReader:
         self.reports: list[RawReport] = []
         self.notes: dict[int, str] = {}  # page → why skipped (sibling forms)
         self.used_pages: set[int] = set()
+        #: pages read turned upright: page → (turn, width, height as printed); the boxes of
+        #: their values are turned back (:func:`unturn`) when the reports are finished
+        self.frames: dict[int, tuple[int, float, float]] = {}
         self._cur: _Report | None = None
         self._state: str | None = None  # funding / goal / indicators / closing
         self._year: int | None = None
@@ -360,6 +401,7 @@ class FormReader:
         if label == "grade":
             cur.touch(row.page)
             cur.values["grade"] = _value(self._after_label(row, cells[0]))
+            cur.boxes["grade"] = cell_box(row.page, self._after_label_cells(row, cells[0]))
             self._close()
             return
         if self._state == "funding":
@@ -408,8 +450,11 @@ class FormReader:
         self._state = None
 
     def _after_label(self, row: Row, label_cell: Cell) -> str:
-        texts = [c.text for c in row.cells if c.x0 >= label_cell.x1 - 1 and c.text.strip()]
-        return "".join(texts)
+        return "".join(c.text for c in self._after_label_cells(row, label_cell))
+
+    @staticmethod
+    def _after_label_cells(row: Row, label_cell: Cell) -> list[Cell]:
+        return [c for c in row.cells if c.x0 >= label_cell.x1 - 1 and c.text.strip()]
 
     def _key_values(self, row: Row) -> None:
         """项目名称 / 主管部门 / 实施单位: each label's value runs up to the next label."""
@@ -510,6 +555,7 @@ class FormReader:
         cols = self._funding
         assert cols is not None and self._cur is not None
         vals: dict[str, list[str]] = {}
+        placed: dict[str, list[Cell]] = {}
         source: list[str] = []
         for c in cols.cells(row):
             n = H.norm(c.text)
@@ -528,6 +574,7 @@ class FormReader:
                 source.append(c.text.strip())
             else:
                 vals.setdefault(name, []).append(c.text)
+                placed.setdefault(name, []).append(c)
         if not source and not vals:
             return
         self._cur.touch(row.page)
@@ -535,11 +582,14 @@ class FormReader:
         def get(k: str) -> str | None:
             return _value("".join(vals[k])) if k in vals else ""
 
+        boxes = tuple((k, b) for k in FUNDING_FIELDS if get(k)
+                      and (b := cell_box(row.page, placed.get(k, []))) is not None)
         self._cur.funding.append(RawFundingRow(
             source="".join(source), budget_initial=get("budget_initial"),
             budget_full_year=get("budget_full_year"), executed=get("executed"),
             weight=get("weight"), execution_rate=get("execution_rate"), score=get("score"),
-            page=row.page, reason=get("reason") if "reason" in cols.names else None))
+            page=row.page, reason=get("reason") if "reason" in cols.names else None,
+            boxes=boxes))
 
     def _rows_before_header(self, rows_after: list[Row]) -> list[Row]:
         """The goal text rows: up to the indicator header (or the next report)."""
@@ -637,8 +687,11 @@ class FormReader:
             self._level1 = self._level2 = None
         return True
 
-    def _map(self, row: Row, cols: Columns) -> dict[str, str]:
+    def _map(self, row: Row, cols: Columns,
+             boxes: dict[str, Box | None] | None = None) -> dict[str, str]:
+        """The row's text under each column; with ``boxes``, also where each was printed."""
         out: dict[str, list[str]] = {}
+        placed: dict[str, list[Cell]] = {}
         for c in cols.cells(row):
             if not H.norm(c.text):
                 name = cols.assign(c)
@@ -649,6 +702,9 @@ class FormReader:
             if name is None:
                 name = cols.names[0] if c.cx < cols.left else cols.names[-1]
             out.setdefault(name, []).append(c.text.strip())
+            placed.setdefault(name, []).append(c)
+        if boxes is not None:
+            boxes.update((k, cell_box(row.page, v)) for k, v in placed.items())
         if row.rule_above is not None:  # no vertical rulings: an empty cell shows by its top
             for i, name in enumerate(cols.names):
                 if name not in out and _covered_by(row.rule_above, cols.x0[i], cols.x1[i]):
@@ -659,7 +715,8 @@ class FormReader:
         cur = self._cur
         cols = self._ind
         assert cur is not None and cols is not None
-        vals = self._map(row, cols)
+        where: dict[str, Box | None] = {}
+        vals = self._map(row, cols, where)
         if not any(vals.values()):
             return
         cur.touch(row.page)
@@ -680,12 +737,15 @@ class FormReader:
         for level in ("level1", "level2"):
             if getattr(self, f"_{level}") is None:
                 self._unlabelled[level].append(len(cur.indicators))
+        boxes = tuple((k, b) for k in INDICATOR_FIELDS
+                      if get(k) is not None and (b := where.get(k)) is not None)
         cur.indicators.append(RawIndicator(
             level1=self._level1, level2=self._level2, level3=get("level3"),
             target=get("target"), actual=get("actual"), weight=get("weight"),
             score=get("score"), deviation_reason=get("deviation_reason"), page=row.page,
             target_operator=get("target_operator") if "target_operator" in cols.names else None,
-            target_unit=get("target_unit") if "target_unit" in cols.names else None))
+            target_unit=get("target_unit") if "target_unit" in cols.names else None,
+            boxes=boxes))
 
     def _merged_labels(self, vals: dict[str, str], first_on_page: bool) -> None:
         """一级/二级指标 merged over rows, in a ruled table. A merged cell cut by a page break
@@ -719,20 +779,37 @@ class FormReader:
         grade_at = next((c for c in row.cells if H.LABELS.get(H.norm(c.text)) == "grade"), None)
         if grade_at is not None:  # 总分 … 评分等级 … on one row
             cur.values["grade"] = _value(self._after_label(row, grade_at))
+            cur.boxes["grade"] = cell_box(row.page, self._after_label_cells(row, grade_at))
             row = Row(row.page, row.top, row.bottom,
                       [c for c in row.cells if c.x1 <= grade_at.x0 + 1], row.ruled)
         if self._ind is not None:
-            vals = self._map(row, self._ind)
+            where: dict[str, Box | None] = {}
+            vals = self._map(row, self._ind, where)
             cur.values["total_weight"] = _value(vals.get("weight", ""))
             cur.values["total_score"] = _value(vals.get("score", ""))
+            cur.boxes["total_weight"] = where.get("weight")
+            cur.boxes["total_score"] = where.get("score")
         else:  # no indicator header seen: the last two numbers of the row
-            nums = [c.text.strip() for c in row.cells[1:] if c.text.strip()]
+            num_cells = [c for c in row.cells[1:] if c.text.strip()]
+            nums = [c.text.strip() for c in num_cells]
             cur.values["total_weight"] = nums[0] if nums else None
             cur.values["total_score"] = nums[1] if len(nums) > 1 else None
+            for k, c in zip(("total_weight", "total_score"), num_cells):
+                cur.boxes[k] = cell_box(row.page, [c])
         self._state = "closing"
         if grade_at is not None:
             self._close()
 
     def finish(self) -> list[RawReport]:
         self._close()
+        if self.frames:
+            self.reports = [self._unturned(r) for r in self.reports]
         return self.reports
+
+    def _unturned(self, r: RawReport) -> RawReport:
+        def boxes(pairs):
+            return tuple((k, unturn(b, *self.frames[b.page]) if b.page in self.frames else b)
+                         for k, b in pairs)
+        return replace(r, boxes=boxes(r.boxes),
+                       funding=tuple(replace(f, boxes=boxes(f.boxes)) for f in r.funding),
+                       indicators=tuple(replace(i, boxes=boxes(i.boxes)) for i in r.indicators))

@@ -316,6 +316,10 @@ def _read_pages(path: str, pdf: Any, reader: FormReader
             no_text[number] = UNDECODABLE
             continue
         grids, lines, sig = page_layout(number, raw_chars, edges, page)
+        turn = main_turn(raw_chars)
+        if turn:  # the values' boxes are turned back onto the page as printed
+            x0, top, x1, bottom = page.bbox
+            reader.frames[number] = (turn, x1 - x0, bottom - top)
         signals.append(sig)
         if number == 1:
             first_text = "".join(ln.text for ln in lines)

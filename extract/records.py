@@ -7,6 +7,12 @@ Conventions (those of the corpus ``*.truth.json``):
 * a cell printed ``-`` is ``None``; an empty cell is ``""``; an absent row (no 评分等级 row)
   leaves its field ``None``;
 * ``level1``/``level2`` (一级/二级指标) are repeated on every indicator, whatever the merge.
+
+Provenance: every value read from a cell keeps the cell's place on the page, a :class:`Box`
+(page, x0, top, x1, bottom in PDF points, pdfplumber's top-left origin), in the record's
+``boxes`` (field name → box; see :meth:`RawFundingRow.box`). The boxes come from the geometry of
+the cells the reader placed (:class:`extract.grid.Cell`), whatever made the cells (the text
+layer, or OCR). They are not part of :meth:`RawReport.to_truth` (the cells as printed).
 """
 
 from __future__ import annotations
@@ -14,6 +20,41 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Where a value was printed: its 1-based page and the box of its cell(s) in PDF points,
+    origin at the top-left of the page (pdfplumber's ``x0, top, x1, bottom``)."""
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    def union(self, other: Box) -> Box:
+        """The box around both (same page); a box on another page leaves this one as it is
+        (a value continued on the next page points at where it starts)."""
+        if other.page != self.page:
+            return self
+        return Box(self.page, min(self.x0, other.x0), min(self.top, other.top),
+                   max(self.x1, other.x1), max(self.bottom, other.bottom))
+
+    def rounded(self, digits: int = 2) -> Box:
+        return Box(self.page, round(self.x0, digits), round(self.top, digits),
+                   round(self.x1, digits), round(self.bottom, digits))
+
+
+#: field name → box, as a hashable tuple of pairs (records stay frozen and hashable)
+Boxes = tuple[tuple[str, Box], ...]
+
+
+def _box(boxes: Boxes, name: str) -> Box | None:
+    for k, b in boxes:
+        if k == name:
+            return b
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +71,11 @@ class RawFundingRow:
     page: int = 0  # 1-based PDF page
     #: 原因 (reason for under-execution) where the block has that column (Sichuan), else None
     reason: str | None = None
+    #: where each value was printed: field name (budget_initial …) → its cell's box
+    boxes: Boxes = ()
+
+    def box(self, name: str) -> Box | None:
+        return _box(self.boxes, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +95,11 @@ class RawIndicator:
     target_operator: str | None = None
     #: 度量单位 (unit printed in a column of its own), else None
     target_unit: str | None = None
+    #: where each value was printed: field name (target, actual …) → its cell's box
+    boxes: Boxes = ()
+
+    def box(self, name: str) -> Box | None:
+        return _box(self.boxes, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +121,11 @@ class RawReport:
     money_unit: str = "万元"  # unit of the funding block as printed in its label (万元 or 元)
     family: str = "mof2020"  # layout family the table was read as
     notes: tuple[str, ...] = ()  # what the extractor noticed (not errors)
+    #: where total_weight, total_score and grade were printed: field name → its cell's box
+    boxes: Boxes = ()
+
+    def box(self, name: str) -> Box | None:
+        return _box(self.boxes, name)
 
     def to_truth(self) -> dict[str, Any]:
         """The report in the shape of the corpus ``*.truth.json``."""
@@ -80,7 +136,8 @@ class RawReport:
             "implementing_unit": self.implementing_unit,
             "funding": [
                 {k: v for k, v in asdict(f).items()
-                 if k != "page" and not (k == "reason" and v is None)} for f in self.funding
+                 if k not in ("page", "boxes") and not (k == "reason" and v is None)}
+                for f in self.funding
             ],
             "goal_expected": self.goal_expected,
             "goal_actual": self.goal_actual,
@@ -93,7 +150,7 @@ class RawReport:
 
 
 def _indicator_truth(i: RawIndicator) -> dict[str, Any]:
-    d = {k: v for k, v in asdict(i).items() if k not in ("page", "target_operator", "target_unit")}
+    d = {k: v for k, v in asdict(i).items() if k not in ("page", "boxes", "target_operator", "target_unit")}
     # extra columns of other layout families appear only when the table has them
     if i.target_operator is not None:
         d["target_operator"] = i.target_operator

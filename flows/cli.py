@@ -796,5 +796,34 @@ def main() -> None:  # pragma: no cover - console entry
     app()
 
 
+
+
+@app.command()
+def web(
+    db: Path | None = DB_OPTION,
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (default: this "
+                             "machine only); any other needs --token"),
+    port: int = typer.Option(8000, "--port", help="port"),
+    token: str | None = typer.Option(None, "--token", envvar="JIXIAO_WEB_TOKEN",
+                                     help="access token every request must carry (header "
+                                          "X-Jixiao-Token, or ?token= once, then a cookie); "
+                                          "required with a --host other than this machine"),
+) -> None:
+    """中文网页（只读）：首页、单位、项目、问题与退回清单、搜索，每个数字可打开它在原 PDF 中的位置。
+
+    A read-only site over the published warehouse, on http://127.0.0.1:8000 by default; it
+    opens the warehouse read-only for each request and holds nothing between requests, so the
+    nightly ingest runs undisturbed."""
+    from web.app import is_loopback, serve
+
+    path = _db(db, "web")
+    if not is_loopback(host) and not token:
+        typer.echo(f"jixiao web: --host {host} 会把报告开放到网络上：需要访问令牌 --token（或 "
+                   "JIXIAO_WEB_TOKEN）/ a non-local --host needs --token", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"jixiao web: http://{host}:{port}/ (数据仓库 {path}，只读；Ctrl-C 停止)")
+    serve(path, host=host, port=port, token=token)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

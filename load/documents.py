@@ -77,6 +77,7 @@ from warehouse.schema import (
     FACT_TABLES,
     dim_department,
     dq_issue,
+    fact_cell_source,
     fact_indicator_result,
     fact_project_evaluation,
     fact_project_funding,
@@ -1000,7 +1001,7 @@ def _insert_facts(conn: Connection, reports: Sequence[TransformedReport],
 
 #: the order fact rows are written in
 FACT_ORDER = (project_alias, fact_project_funding, fact_indicator_result,
-              fact_project_evaluation)
+              fact_project_evaluation, fact_cell_source)
 
 
 def _fact_rows(reports: Sequence[TransformedReport], statuses: dict[int, str],
@@ -1022,6 +1023,7 @@ def _fact_rows(reports: Sequence[TransformedReport], statuses: dict[int, str],
         ev: FactProjectEvaluation = report.evaluation
         rows[fact_project_evaluation].append(
             _row(fact_project_evaluation, ev, dq_status=statuses[id(report)]))
+        rows[fact_cell_source] += [_row(fact_cell_source, x) for x in report.sources]
 
 
 def _stored(conn: Connection, tdoc: TransformedDocument) -> set[tuple[str, int]]:

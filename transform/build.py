@@ -44,6 +44,7 @@ from transform.rows import (
     DimDepartment,
     DimIndicator,
     DimProject,
+    FactCellSource,
     FactIndicatorResult,
     FactProjectEvaluation,
     FactProjectFunding,
@@ -200,7 +201,56 @@ def _report(doc: RawDocument, r: RawReport, rs: RuleSet, ident: IdentityMap,
         departments=departments, project=project, alias=alias, indicators=dims,
         funding=funding, results=results, evaluation=evaluation,
         findings=tuple(ctx.findings),
+        sources=cell_sources(r, pid, year, doc_id, funding, results),
     )
+
+
+#: raw field → fact column, per fact table: the values whose printed cell is kept
+FUNDING_SOURCE_FIELDS = MappingProxyType({
+    "budget_initial": "budget_initial", "budget_full_year": "budget_full_year",
+    "executed": "executed", "execution_rate": "execution_rate", "weight": "weight",
+    "score": "score"})
+INDICATOR_SOURCE_FIELDS = MappingProxyType({
+    "level3": "reported_name", "target": "target_text", "actual": "actual_text",
+    "weight": "weight", "score": "score", "deviation_reason": "deviation_reason"})
+EVALUATION_SOURCE_FIELDS = MappingProxyType({
+    "total_weight": "total_weight", "total_score": "total_score", "grade": "grade"})
+
+
+def cell_sources(r: RawReport, pid: str, year: int | None, doc_id: str,
+                 funding: tuple[FactProjectFunding, ...],
+                 results: tuple[FactIndicatorResult, ...]) -> tuple[FactCellSource, ...]:
+    """The printed cell of every fact value of the report (the extractor's boxes), keyed like
+    the fact rows: only rows that were loaded as facts, only values that were printed."""
+    out: list[FactCellSource] = []
+
+    def add(fact: str, raw: object, fields: MappingProxyType, *, source: str | None = None,
+            iid: str | None = None, parts: dict | None = None) -> None:
+        for k, b in raw.boxes:  # type: ignore[attr-defined]
+            column = fields.get(k)
+            if column is None:
+                continue
+            part = 1
+            if parts is not None:
+                part = parts[(source, column)] = parts.get((source, column), 0) + 1
+            out.append(FactCellSource(
+                project_id=pid, fiscal_year=year, fact=fact, funding_source=source,
+                indicator_id=iid, field=column, part=part, page=b.page, x0=b.x0, top=b.top,
+                x1=b.x1, bottom=b.bottom, printed=getattr(raw, k), document_id=doc_id))
+
+    loaded = {f.funding_source for f in funding}
+    parts: dict = {}
+    seen: set[str] = set()
+    for f in r.funding:
+        source = funding_source(f.source)
+        if source not in loaded or (source in seen and source not in SUMMED_SOURCES):
+            continue  # not loaded (unknown or repeated source: a finding says so)
+        seen.add(source)
+        add("fact_project_funding", f, FUNDING_SOURCE_FIELDS, source=source, parts=parts)
+    for ind, res in zip(r.indicators, results, strict=True):
+        add("fact_indicator_result", ind, INDICATOR_SOURCE_FIELDS, iid=res.indicator_id)
+    add("fact_project_evaluation", r, EVALUATION_SOURCE_FIELDS)
+    return tuple(out)
 
 
 def _blank(text: str | None) -> bool:

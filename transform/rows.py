@@ -136,6 +136,35 @@ class FactProjectEvaluation:
     page: int | None  # added: first page of the table
 
 
+#: fact_cell_source.fact values: the fact table a value belongs to
+CELL_SOURCE_FACTS = ("fact_project_funding", "fact_indicator_result", "fact_project_evaluation")
+
+
+@dataclass(frozen=True, slots=True)
+class FactCellSource:
+    """fact_cell_source: where one value of a fact row was printed (provenance).
+
+    ``fact`` and ``field`` name the fact table and column (``fact_indicator_result`` /
+    ``target_text``); ``funding_source`` or ``indicator_id`` the row within the project-year.
+    A value summed from several printed rows (Sichuan's 其他 sources) has one box per row
+    (``part`` 1, 2 …). Box in PDF points, origin top-left (pdfplumber's coordinates)."""
+
+    project_id: str
+    fiscal_year: int | None
+    fact: str
+    funding_source: str | None
+    indicator_id: str | None
+    field: str
+    part: int
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    printed: str | None  # the cell's text as printed
+    document_id: str
+
+
 # --------------------------------------------------------------------------------------------
 # findings
 # --------------------------------------------------------------------------------------------
@@ -241,6 +270,8 @@ class TransformedReport:
     results: tuple[FactIndicatorResult, ...]
     evaluation: FactProjectEvaluation
     findings: tuple[Finding, ...]
+    #: where each fact value of the report was printed (provenance)
+    sources: tuple[FactCellSource, ...] = ()
 
     @property
     def dq_status(self) -> str:
@@ -294,6 +325,10 @@ class TransformedDocument:
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for r in self.reports for f in r.findings)
+
+    @property
+    def sources(self) -> tuple[FactCellSource, ...]:
+        return tuple(s for r in self.reports for s in r.sources)
 
     @property
     def dq_status(self) -> str:

@@ -16,6 +16,19 @@ Conventions (DESIGN.md "Warehouse schema"):
   points to (no physical foreign keys: DuckDB cannot update a referenced key, and identity
   re-keying must, see :func:`load.documents.apply_identity`).
 
+Provenance (where each number was printed) is one table, :data:`fact_cell_source`: one row per
+fact value (a funding amount, rate, weight or score; an indicator's target, actual, weight,
+score; a report's total, its weight, its grade) with its page and box (x0, top, x1, bottom in
+PDF points, the origin at the page's top-left as pdfplumber gives it), keyed like the fact rows
+(project_id, fiscal_year, and funding_source or indicator_id) plus the fact table and column
+the value is in. Why a table and not box columns on the facts: a fact row has up to six
+values, each with five numbers, so box columns would add 30 columns to the funding facts and
+24 to the indicator facts, burying the numbers a bureau reads among coordinates; one narrow
+table keeps the facts as they were, serves every fact table alike, and holds the several boxes
+of a value summed from several printed rows (``part``). It is keyed and written like a fact
+table (in :data:`FACT_TABLES`): loaded, superseded, re-keyed by identity and dropped with the
+document's facts, in the same transaction, so a box never outlives or misses its number.
+
 Public API: :data:`metadata`, the :class:`~sqlalchemy.Table` objects, :data:`TABLES`,
 :func:`create_schema` (tables, sequence, comments, views; idempotent), :func:`apply_views`,
 :func:`apply_comments`, :func:`view_files`, :func:`query_files`, :func:`sql_header`.
@@ -296,6 +309,41 @@ fact_project_evaluation = Table(
     info={"grain": "project × year"},
 )
 
+#: fact_cell_source.fact values
+CELL_SOURCE_FACTS = ("fact_project_funding", "fact_indicator_result", "fact_project_evaluation")
+_PT = "(磅 pt, PDF 坐标，1 磅 = 1/72 英寸，原点在页面左上角)"
+
+fact_cell_source = Table(
+    "fact_cell_source", metadata,
+    _col("project_id", String, "项目编号 project id of the fact row", nullable=False,
+         ref="dim_project.project_id"),
+    _year(),
+    _col("fact", String, "事实表 fact table the value is in: fact_project_funding 项目资金, "
+         "fact_indicator_result 绩效指标, fact_project_evaluation 总分与等级", nullable=False),
+    _col("funding_source", String, "资金来源 funding row of the value (fact_project_funding "
+         "only: total / appropriation / carryover / other)"),
+    _col("indicator_id", String, "指标编号 indicator row of the value (fact_indicator_result "
+         "only)", ref="dim_indicator.indicator_id"),
+    _col("field", String, "字段 column of the fact table the value is in (budget_full_year 全年"
+         "预算数, target_text 年度指标值, total_score 总分, grade 评分等级 …)", nullable=False),
+    _col("part", Integer, "部分 1, or 1, 2 … for a value summed from several printed rows "
+         "(其他资金 of the Sichuan form)", nullable=False),
+    _col("page", Integer, "页码 1-based PDF page the value was printed on", nullable=False),
+    _col("x0", Numeric(9, 2), f"左边距 left edge of the cell {_PT}", nullable=False),
+    _col("top", Numeric(9, 2), f"上边距 top edge of the cell, from the page's top {_PT}",
+         nullable=False),
+    _col("x1", Numeric(9, 2), f"右边距 right edge of the cell {_PT}", nullable=False),
+    _col("bottom", Numeric(9, 2), f"下边距 bottom edge of the cell, from the page's top {_PT}",
+         nullable=False),
+    _col("printed", Text, "单元格原文 the cell's text as printed (before numbers and units are "
+         "read)"),
+    _document("来源文件 source document the value was read from (source_document.document_id)"),
+    CheckConstraint(_in("fact", CELL_SOURCE_FACTS), name="ck_cell_source_fact"),
+    comment="数字来源 where each fact value was printed: the PDF page and the box of its cell "
+            "(点击数字可打开原 PDF 的这一格)",
+    info={"grain": "one value of a fact row (one printed cell; a summed value: one per row)"},
+)
+
 # --------------------------------------------------------------------------------------------
 # bookkeeping
 # --------------------------------------------------------------------------------------------
@@ -408,7 +456,7 @@ ingest_run = Table(
 TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
 #: fact tables keyed by (project_id, fiscal_year, …) that carry document_id
 FACT_TABLES: tuple[Table, ...] = (fact_project_funding, fact_indicator_result,
-                                  fact_project_evaluation)
+                                  fact_project_evaluation, fact_cell_source)
 #: names of the run counters of :data:`ingest_run`
 RUN_COUNTS: tuple[str, ...] = tuple(name for name, _ in _COUNTS)
 

@@ -62,3 +62,35 @@ def test_landscape_pages(tmp_path: Path, rotate: int, sideways: bool):
     doc = extract_file(path)
     got = doc.to_truth()
     assert diff_document(got, {"fiscal_year": got["fiscal_year"], "reports": [report]}) == []
+
+
+def chars_in(page, box) -> str:
+    """The characters of a pdfplumber page whose centre lies in ``box`` (any direction)."""
+    return "".join(c["text"] for c in page.chars
+                   if box.x0 <= (c["x0"] + c["x1"]) / 2 <= box.x1
+                   and box.top <= (c["top"] + c["bottom"]) / 2 <= box.bottom)
+
+
+@pytest.mark.parametrize("rotate,sideways", [(90, False), (270, False), (90, True), (270, True)],
+                         ids=["rotate-90", "rotate-270", "sideways-90", "sideways-270"])
+def test_landscape_boxes_on_the_page_as_printed(tmp_path: Path, rotate: int, sideways: bool):
+    """Provenance on a turned page: each value's box, on the page as pdfplumber gives it, holds
+    the value's characters (a table printed sideways is read turned upright; its boxes are
+    turned back)."""
+    from collections import Counter
+
+    report = truth_of(CORPUS / "minhang-zonggonghui-2023.pdf")["reports"][8]
+    path = tmp_path / f"page-{rotate}-{sideways}.pdf"
+    _draw({**report, "pages": [1]}, path, rotate, sideways)
+    rep = extract_file(path).reports[0]
+    pairs = [(getattr(x, k), b) for x in (*rep.funding, *rep.indicators, rep) for k, b in x.boxes]
+    assert len(pairs) > 40
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[0]
+        for value, box in pairs:
+            if sideways:  # (with /Rotate, pdfplumber's frame is the page's turned by pdfminer)
+                assert (0 <= box.x0 < box.x1 <= page.width
+                        and 0 <= box.top < box.bottom <= page.height)
+            inside = Counter(chars_in(page, box))
+            want = Counter("".join(value.split()))
+            assert not want - inside, (value, box, "".join(inside))

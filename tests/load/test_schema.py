@@ -15,6 +15,7 @@ from transform.rows import (
     DimDepartment,
     DimIndicator,
     DimProject,
+    FactCellSource,
     FactIndicatorResult,
     FactProjectEvaluation,
     FactProjectFunding,
@@ -48,6 +49,10 @@ DESIGN_COLUMNS = {
     "fact_project_evaluation": [
         "project_id", "fiscal_year", "total_weight", "total_score", "recomputed_score", "grade",
         "expected_grade", "goal_expected", "goal_actual", "dq_status", "document_id"],
+    # added (issue 13): where each fact value was printed
+    "fact_cell_source": [
+        "project_id", "fiscal_year", "fact", "funding_source", "indicator_id", "field", "part",
+        "page", "x0", "top", "x1", "bottom", "printed", "document_id"],
     "source_document": [
         "document_id", "sha256", "file_name", "path", "bytes", "pages", "fiscal_year", "status",
         "duplicate_of", "reason", "ingested_at", "run_id"],
@@ -63,7 +68,7 @@ ROW_TYPES = {
     DimDepartment: "dim_department", DimProject: "dim_project", ProjectAlias: "project_alias",
     DimIndicator: "dim_indicator", FactProjectFunding: "fact_project_funding",
     FactIndicatorResult: "fact_indicator_result",
-    FactProjectEvaluation: "fact_project_evaluation",
+    FactProjectEvaluation: "fact_project_evaluation", FactCellSource: "fact_cell_source",
 }
 
 
