@@ -11,6 +11,8 @@ export DO_NOT_TRACK := 1
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt --no-deps \
+	  rapidocr-onnxruntime
 	@touch $(STAMP)
 
 install: $(STAMP)
