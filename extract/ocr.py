@@ -553,7 +553,7 @@ def _cell_alternatives(text: str, inside: Sequence[OcrPiece]) -> tuple[str, ...]
     out = []
     for p in sorted(inside, key=lambda p: p.confidence):
         plain = p.text.replace(" ", "")
-        for alt in p.alternatives:
-            alt = alt.replace(" ", "")
+        for option in p.alternatives:
+            alt = option.replace(" ", "")
             out.append(text.replace(plain, alt, 1) if plain and plain in text else alt)
     return tuple(dict.fromkeys(out))[:5]

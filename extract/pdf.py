@@ -453,11 +453,15 @@ def _extract(p: str, data: bytes, plan: OcrPlan | None = None) -> RawDocument:
                     else f"the text of page {first} {no_text[first]}")
             what_zh = (f"第 {first} 页只有图片" if no_text[first] == IMAGE_ONLY
                        else f"第 {first} 页的文字无法解码")
-            raise NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first,
+            err = NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first,
                               detail_zh=what_zh)
+            err.pages = tuple(sorted(no_text))
+            raise err
         raise NoSelfEvaluationTable(
             p, f"no 财政项目支出绩效自评表 found in {count} page(s)", detail_zh=f"共 {count} 页")
     skipped = []
+    # pages a text-only read left unread (OCR off): what OCR would read (see flows.extraction)
+    unread = tuple(sorted(no_text))
     for number in range(1, count + 1):
         if number in reader.used_pages:
             continue
@@ -470,7 +474,7 @@ def _extract(p: str, data: bytes, plan: OcrPlan | None = None) -> RawDocument:
         file=Path(p).name, path=p, sha256=sha, bytes=len(data), page_count=count,
         fiscal_year=_fiscal_year(reports, first_text), reports=tuple(reports),
         skipped_pages=tuple(skipped), missing_reports=missing, pdf_date=dated,
-        ocr_pages=tuple(sorted(scanned)))
+        ocr_pages=tuple(sorted(scanned)), needs_ocr=unread)
 
 
 def _ocr_report(r: Any, cells: dict[int, list[OcrCell]]) -> Any:

@@ -201,6 +201,8 @@ class RawDocument:
     pdf_date: datetime | None = None
     #: pages read by OCR (no usable text layer)
     ocr_pages: tuple[int, ...] = ()
+    #: pages without a usable text layer left unread (OCR was off)
+    needs_ocr: tuple[int, ...] = ()
 
     @property
     def ocr(self) -> bool:

@@ -6,12 +6,13 @@ Expectations, so a worker starts in a fraction of a second and holds little memo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from extract import ExtractError, Limits, RawDocument, extract_file
-from extract.errors import safe_name
+from extract.errors import NoTextLayer, safe_name
 from flows.pool import Ended, run_all
 from load.checks import error_code_of
 from load.documents import SourceFile
@@ -26,13 +27,48 @@ class Extracted:
     error_code: str | None = None
     reason: str | None = None
     page: int | None = None
+    #: pages without a text layer, left for OCR in the pool (see :func:`extract_one`)
+    needs_ocr: tuple[int, ...] = ()
 
 
-def extract_one(src: SourceFile, limits: Limits | None = None) -> Extracted:
-    """Extract one file (in a worker process) under ``limits``; a file that cannot be read is
-    a value, not a raise."""
+@dataclass(frozen=True)
+class OcrJob:
+    """One page of one file to read by OCR in a worker."""
+
+    src: SourceFile
+    page: int
+
+
+def ocr_one(job: OcrJob) -> Any:
+    """OCR of one page (in a worker process): an :class:`extract.ocr.OcrPage`, or None when
+    the page cannot be rendered (the file's own extraction then says why)."""
+    from extract.ocr import read_page
+
     try:
-        return Extracted(src, doc=extract_file(src.path, limits=limits))
+        with open(job.src.path, "rb") as fh:
+            data = fh.read()
+        return read_page(data, job.page)
+    except MemoryError:
+        raise
+    except Exception:
+        return None
+
+
+def extract_one(src: SourceFile, limits: Limits | None = None, *, ocr: bool | None = None,
+                ocr_pages: Mapping[int, Any] | None = None) -> Extracted:
+    """Extract one file (in a worker process) under ``limits``; a file that cannot be read is
+    a value, not a raise.
+
+    ``ocr`` None (the pool's first pass): pages without a text layer are not read but listed
+    (:attr:`Extracted.needs_ocr`), for :func:`extract_all` to send them to the pool one page
+    each; True: read them here (``ocr_pages``: those read already); False: not at all (the
+    file fails with ``no_text_layer`` as before OCR)."""
+    try:
+        doc = extract_file(src.path, limits=limits, ocr=bool(ocr), ocr_pages=ocr_pages)
+        return Extracted(src, doc=doc, needs_ocr=doc.needs_ocr if ocr is None else ())
+    except NoTextLayer as exc:
+        return Extracted(src, error_code=exc.code, reason=exc.zh(), page=exc.page,
+                         needs_ocr=exc.pages if ocr is None else ())
     except ExtractError as exc:
         return Extracted(src, error_code=exc.code, reason=exc.zh(), page=exc.page)
     except MemoryError:
@@ -62,13 +98,41 @@ def ended(src: SourceFile, end: Ended) -> Extracted:
 
 
 def extract_all(sources: Sequence[SourceFile], *, workers: int, limits: Limits,
-                fn: Callable[..., Extracted] = extract_one) -> list[Extracted]:
+                fn: Callable[..., Extracted] = extract_one, ocr: bool = True
+                ) -> list[Extracted]:
     """Every source extracted in worker processes under ``limits``, in the order given (see
     :func:`flows.pool.run_all`): the extractor stops a file at ``limits.seconds`` itself; its
     worker is killed :data:`flows.pool.GRACE` seconds later if it has not, and each worker's
-    address space is capped at its start-up size plus ``limits.memory_mb``."""
+    address space is capped at its start-up size plus ``limits.memory_mb``.
+
+    Pages without a text layer (scans) are read by OCR in the same pool, one page per task
+    (each under ``limits.ocr_page_seconds``), so that the pages of one scan are read on every
+    worker at once; the file is then read again with its pages' OCR (``ocr`` False: not at
+    all, such a file fails with ``no_text_layer``)."""
     out: list[Extracted | None] = [None] * len(sources)
     for i, got in run_all(partial(fn, limits=limits), sources, workers=workers,
                           seconds=limits.seconds, memory_mb=int(limits.memory_mb)):
         out[i] = ended(sources[i], got) if isinstance(got, Ended) else got
+    scans = [i for i, e in enumerate(out) if e is not None and e.needs_ocr]
+    if not ocr or not scans:
+        return out  # type: ignore[return-value]
+    jobs = [OcrJob(sources[i], page) for i in scans for page in out[i].needs_ocr]  # type: ignore[union-attr]
+    pages: dict[str, dict[int, Any]] = {}
+    for k, got in run_all(ocr_one, jobs, workers=workers, seconds=limits.ocr_page_seconds,
+                          memory_mb=int(limits.memory_mb)):
+        if got is not None and not isinstance(got, Ended):
+            pages.setdefault(jobs[k].src.path, {})[jobs[k].page] = got
+    again = [(sources[i], pages.get(sources[i].path, {})) for i in scans]
+    # the file read again with its pages' OCR; a page whose OCR failed is read here (its time
+    # added to the file's limit), so the limit of the whole is the file's plus each page's
+    budget = limits.seconds + limits.ocr_page_seconds * max(len(out[i].needs_ocr)  # type: ignore[union-attr]
+                                                            for i in scans)
+    for k, got in run_all(partial(_with_ocr, limits=limits), again, workers=workers,
+                          seconds=budget, memory_mb=int(limits.memory_mb)):
+        out[scans[k]] = ended(again[k][0], got) if isinstance(got, Ended) else got
     return out  # type: ignore[return-value]
+
+
+def _with_ocr(item: tuple[SourceFile, dict[int, Any]], limits: Limits) -> Extracted:
+    src, pages = item
+    return extract_one(src, limits, ocr=True, ocr_pages=pages)

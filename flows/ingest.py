@@ -187,7 +187,7 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[FileResult]]:
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_files(sources: Sequence[SourceFile], workers: int, limits: Limits,
-                  dask_address: str | None = None) -> list[Extracted]:
+                  dask_address: str | None = None, ocr: bool = True) -> list[Extracted]:
     """Extract new files in worker processes (extraction is CPU-bound), each file under the
     limits (``JIXIAO_LIMIT_*``); a file that ends or kills its worker is recorded, not retried
     that night. With a Dask scheduler's address, on that cluster instead
@@ -196,8 +196,8 @@ def extract_files(sources: Sequence[SourceFile], workers: int, limits: Limits,
         from flows.dask_extract import extract_on_dask
 
         return extract_on_dask(sources, dask_address, seconds=limits.seconds,
-                               fn=partial(_extract_one, limits=limits))
-    return extract_all(sources, workers=workers, limits=limits, fn=_extract_one)
+                               fn=partial(_extract_one, limits=limits, ocr=ocr))
+    return extract_all(sources, workers=workers, limits=limits, fn=_extract_one, ocr=ocr)
 
 
 def _record_file(engine, run_id: str, item: Extracted) -> str:
@@ -385,6 +385,7 @@ class RunConfig:
     report: bool = True
     limits: Limits = field(default_factory=Limits)
     dask_address: str | None = None  # JIXIAO_DASK_ADDRESS: per-file work on that Dask cluster
+    ocr: bool = True  # JIXIAO_OCR: pages without a text layer read by OCR
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -396,7 +397,8 @@ class RunConfig:
                   db=str(db or settings.db), rules=rules or settings.rules,
                   urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
                   alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait,
-                  limits=settings.limits, dask_address=settings.dask_address)
+                  limits=settings.limits, dask_address=settings.dask_address,
+                  ocr=settings.ocr)
         if cfg.rules not in RULE_SETS:
             raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
         if cfg.alert_on not in ALERT_ON:
@@ -453,7 +455,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     unique = list({s.sha256: s for s in reversed(new)}.values())[::-1]  # same bytes read once
     with clock("extract"):
         extracted = {e.src.sha256: e for e in extract_files(quote(unique), workers, cfg.limits,
-                                                            cfg.dask_address)}
+                                                            cfg.dask_address, cfg.ocr)}
     with clock("validate"):
         warm.join()  # what the warm-up did not hide
     with clock("transform"):
