@@ -34,7 +34,7 @@ import math
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -104,9 +104,37 @@ class OcrPage:
     angle: float  # degrees the image was turned to be upright
     dpi: int
     seconds: float
+    #: resolution of the page's largest image (the scan), dots per inch; 0: unknown
+    source_dpi: float = 0.0
 
 
 # --------------------------------------------------------------------------- image
+
+
+#: scans below this resolution are not read (measured: at 120 dpi headers come back wrong;
+#: the issue's range is 150–300 dpi); such a page stays ``no_text_layer``
+MIN_SOURCE_DPI = 140.0
+
+
+def source_dpi(data: bytes, page: int) -> float:
+    """The resolution of the largest image on page ``page``: its pixels over its size."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        p = pdf[page - 1]
+        best = (0.0, 0.0)
+        for obj in p.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+            w, h = obj.get_px_size()
+            left, bottom, right, top = obj.get_bounds()
+            width_pt = max(right - left, 1e-6)
+            if w * h > best[0]:
+                best = (w * h, w / (width_pt / 72))
+        p.close()
+    finally:
+        pdf.close()
+    return best[1]
 
 
 def render(data: bytes, page: int, dpi: int = DPI) -> tuple[np.ndarray, float, float]:
@@ -524,8 +552,11 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
 
 def read_page(data: bytes, page: int, *, dpi: int = DPI, threads: int = 1) -> OcrPage:
     """Render page ``page`` (1-based) of the PDF ``data`` and read it (:func:`read_image`)."""
+    found = source_dpi(data, page)
+    if found and found < MIN_SOURCE_DPI:
+        return OcrPage(page, 0.0, 0.0, (), (), (), 0.0, dpi, 0.0, found)
     img, w, h = render(data, page, dpi)
-    return read_image(img, page, w, h, dpi, threads=threads)
+    return replace(read_image(img, page, w, h, dpi, threads=threads), source_dpi=found)
 
 
 def ocr_cells(page: OcrPage, grids: Sequence[Any]) -> list[OcrCell]:

@@ -348,6 +348,9 @@ def _read_pages(path: str, pdf: Any, reader: FormReader, plan: OcrPlan | None = 
             from extract.ocr import ocr_cells
 
             scanned = _ocr_page(number, plan)
+            if not scanned.width:  # a scan below the resolution OCR reads (ocr.MIN_SOURCE_DPI)
+                no_text[number] = IMAGE_ONLY if not raw_chars else UNDECODABLE
+                continue
             grids, lines, sig = page_layout(
                 number, list(scanned.chars), list(scanned.edges),
                 SimpleNamespace(bbox=(0, 0, scanned.width, scanned.height)))
