@@ -127,7 +127,7 @@ def source_dpi(data: bytes, page: int) -> float:
         best = (0.0, 0.0)
         for obj in p.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
             w, h = obj.get_px_size()
-            left, bottom, right, top = obj.get_bounds()
+            left, _, right, _ = obj.get_bounds()
             width_pt = max(right - left, 1e-6)
             if w * h > best[0]:
                 best = (w * h, w / (width_pt / 72))
