@@ -180,3 +180,19 @@ def test_a_misread_number_is_caught(scanned):
     assert any("16.00" in f.message and "第 1 页 (" in f.message for f in uncertain)
     as_text = transform_document(replace(doc, reports=(replace(misread, ocr=False),)))
     assert not [f for f in as_text.reports[0].findings if f.severity == "error"]
+
+
+# ------------------------------------------------------------------------- settings
+
+
+def test_ocr_settings_checked_when_read(monkeypatch):
+    from flows.config import Settings, SettingsError, load_limits
+
+    monkeypatch.setenv("JIXIAO_OCR", "off")
+    assert Settings.load().ocr is False
+    monkeypatch.setenv("JIXIAO_OCR", "maybe")
+    with pytest.raises(SettingsError, match="JIXIAO_OCR"):
+        Settings.load()
+    assert load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "12"}).ocr_page_seconds == 12.0
+    with pytest.raises(SettingsError, match="JIXIAO_LIMIT_OCR_PAGE_SECONDS"):
+        load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "0"})
