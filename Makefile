@@ -11,6 +11,8 @@ export DO_NOT_TRACK := 1
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt --no-deps \
+	  rapidocr-onnxruntime
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -41,11 +43,14 @@ test: $(STAMP)
 
 ## bench: extraction throughput against pdfplumber's default extract_tables on the corpus, then
 ## 2,000 seeded layout-fuzzer documents: cell accuracy, reports lost / invented, speed; then 323
-## hostile mutants of the samples: outcomes, peak memory and time per class (not run by CI)
+## hostile mutants of the samples: outcomes, peak memory and time per class; then OCR on the
+## scanned fixtures: cells exact, wrong numbers loaded, pages/s on one core, a 10-page scan on
+## two processes (not run by CI)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract.py samples tests/fixtures/corpus
 	$(BIN)/python benchmarks/fuzz.py --n 2000 --seed 0 --workers 2 --time-docs 100
 	$(BIN)/python benchmarks/hostile.py --n 40 --n-many 3 --seed 0 --workers 2
+	$(BIN)/python benchmarks/ocr.py --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check extract transform load expectations flows warehouse web tests benchmarks docs

@@ -109,6 +109,7 @@ class Budget:
         self.limits = limits
         self.start = time.monotonic()
         self.deadline = self.start + limits.seconds
+        self.extra = 0.0  # seconds added for pages read by OCR
         self.stream_cap = int(limits.stream_mb * MIB)
         self.total_cap = int(limits.total_mb * MIB)
         self.content_cap = int(limits.content_mb * MIB)
@@ -151,6 +152,11 @@ class Budget:
 
     # ------------------------------------------------------------------------ checks
 
+    def extend(self, seconds: float) -> None:
+        """More time for this file: a page read by OCR (``Limits.ocr_page_seconds``)."""
+        self.deadline += seconds
+        self.extra += seconds
+
     def check(self) -> None:
         """Time and memory: raise when either is over its limit."""
         now = time.monotonic()
@@ -159,9 +165,13 @@ class Budget:
                      if self.page and self.page_count else "")
             where_zh = (f"，读到第 {self.page} 页（共 {self.page_count} 页）时停止"
                         if self.page and self.page_count else "")
-            raise self.fail(TooSlow, f"reading took more than {self.limits.seconds:g} s, the "
-                                     f"time limit{where}",
-                            f"超过 {self.limits.seconds:g} 秒上限{where_zh}")
+            allowed = self.limits.seconds + self.extra
+            ocr = (f", {self.extra:g} s of it for pages read by OCR (JIXIAO_LIMIT_OCR_PAGE_SECONDS)"
+                   if self.extra else "")
+            ocr_zh = f"，其中 {self.extra:g} 秒用于 OCR 识别的页面" if self.extra else ""
+            raise self.fail(TooSlow, f"reading took more than {allowed:g} s, the "
+                                     f"time limit{ocr}{where}",
+                            f"超过 {allowed:g} 秒上限{ocr_zh}{where_zh}")
         if self.rss0:
             grown = _rss() - self.rss0
             if grown > self.memory_cap:

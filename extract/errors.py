@@ -92,6 +92,8 @@ class NoTextLayer(ExtractError):
     advice = "needs OCR: submit the PDF exported from the spreadsheet, not a scan"
     title_zh = "PDF 没有可读取的文字（扫描件或字体无法解码），需要 OCR 识别"
     advice_zh = "请报送由 Excel、WPS 或 Word 直接导出的 PDF，而不是扫描件"
+    #: the pages without a usable text layer (what OCR would read)
+    pages: tuple[int, ...] = ()
 
 
 class NoSelfEvaluationTable(ExtractError):

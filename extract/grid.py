@@ -81,6 +81,8 @@ class Cell:
     lines: list[str] = field(default_factory=list)
     #: the characters, kept where no vertical ruling bounds the cell (so a reader may split it)
     chars: list[Char] = field(default_factory=list)
+    #: read by OCR: the probability of its least sure character (None: from the text layer)
+    confidence: float | None = None
 
     @property
     def cx(self) -> float:

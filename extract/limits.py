@@ -29,7 +29,9 @@ class Limits:
     ``total_mb``: all decoded streams of the file together;
     ``content_mb``: content one page draws (its streams and the forms it draws, each time drawn);
     ``page_objects``: characters, paths, images and forms drawn on one page;
-    ``depth``: nesting of arrays and dictionaries, of the page tree and of form XObjects.
+    ``depth``: nesting of arrays and dictionaries, of the page tree and of form XObjects;
+    ``ocr_page_seconds``: time added to ``seconds`` for each page read by OCR (measured: 2–6 s
+    a page on one core).
 
     The defaults are far above what a self-evaluation report needs: the bundled readable PDFs
     have at most 58 kB of content, 1,752 characters and 2,848 ruling edges on a page, 88 kB in
@@ -45,6 +47,8 @@ class Limits:
     content_mb: int = 8
     page_objects: int = 100_000
     depth: int = 100
+    #: seconds added to ``seconds`` for each page read by OCR (a page without a text layer)
+    ocr_page_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -12,7 +12,8 @@ import io
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -54,7 +55,7 @@ from extract.grid import (
     visible_edges,
 )
 from extract.limits import MIB, Limits
-from extract.records import RawDocument, SkippedPage
+from extract.records import OcrCell, RawDocument, SkippedPage
 
 # pdfminer logs every operator at DEBUG; the level check alone costs a few percent
 for _name in ("pdfminer", "pdfplumber"):
@@ -269,7 +270,38 @@ IMAGE_ONLY = "is an image only"
 UNDECODABLE = "cannot be decoded: fonts without a Unicode map"
 
 
-def _read_pages(path: str, pdf: Any, reader: FormReader
+@dataclass
+class OcrPlan:
+    """How pages without a usable text layer are read: ``enabled`` (else the file fails with
+    ``no_text_layer`` as before), ``ready`` (pages already read by OCR elsewhere, e.g. by the
+    flow's worker pool: page → :class:`~extract.ocr.OcrPage`), and, filled while reading, the
+    cells read per page."""
+
+    enabled: bool = True
+    data: bytes = b""
+    ready: Mapping[int, Any] = field(default_factory=dict)
+    cells: dict[int, list[OcrCell]] = field(default_factory=dict)
+
+
+def _ocr_page(number: int, plan: OcrPlan) -> Any:
+    """The OCR of one page: read already, or read now (the file's time limit is extended by
+    ``JIXIAO_LIMIT_OCR_PAGE_SECONDS`` for it)."""
+    got = plan.ready.get(number)
+    if got is not None:
+        return got
+    from extract.ocr import read_page
+
+    budget = current()
+    if budget is not None:
+        budget.extend(budget.limits.ocr_page_seconds)
+        budget.check()
+    got = read_page(plan.data, number)
+    if budget is not None:
+        budget.check()
+    return got
+
+
+def _read_pages(path: str, pdf: Any, reader: FormReader, plan: OcrPlan | None = None
                 ) -> tuple[int, dict[int, str], dict[int, str], str, list[PageSignals]]:
     """Feed every page to the reader.
 
@@ -306,20 +338,29 @@ def _read_pages(path: str, pdf: Any, reader: FormReader
         finally:
             if page is not None:
                 _release(pdf, page)
-        if not raw_chars:
-            if images:
-                no_text[number] = IMAGE_ONLY
-            else:
-                summary[number] = "no text"
+        if not raw_chars and not images:
+            summary[number] = "no text"
             continue
-        if _undecodable(raw_chars):
-            no_text[number] = UNDECODABLE
-            continue
-        grids, lines, sig = page_layout(number, raw_chars, edges, page)
-        turn = main_turn(raw_chars)
-        if turn:  # the values' boxes are turned back onto the page as printed
-            x0, top, x1, bottom = page.bbox
-            reader.frames[number] = (turn, x1 - x0, bottom - top)
+        if not raw_chars or _undecodable(raw_chars):
+            if plan is None or not plan.enabled:
+                no_text[number] = IMAGE_ONLY if not raw_chars else UNDECODABLE
+                continue
+            from extract.ocr import ocr_cells
+
+            scanned = _ocr_page(number, plan)
+            if not scanned.width:  # a scan below the resolution OCR reads (ocr.MIN_SOURCE_DPI)
+                no_text[number] = IMAGE_ONLY if not raw_chars else UNDECODABLE
+                continue
+            grids, lines, sig = page_layout(
+                number, list(scanned.chars), list(scanned.edges),
+                SimpleNamespace(bbox=(0, 0, scanned.width, scanned.height)))
+            plan.cells[number] = ocr_cells(scanned, grids)
+        else:
+            grids, lines, sig = page_layout(number, raw_chars, edges, page)
+            turn = main_turn(raw_chars)
+            if turn:  # the values' boxes are turned back onto the page as printed
+                x0, top, x1, bottom = page.bbox
+                reader.frames[number] = (turn, x1 - x0, bottom - top)
         signals.append(sig)
         if number == 1:
             first_text = "".join(ln.text for ln in lines)
@@ -339,7 +380,8 @@ def _fiscal_year(reports: list, first_text: str) -> int | None:
 
 
 def extract_file(path: str | Path, *, data: bytes | None = None,
-                 limits: Limits | None = None) -> RawDocument:
+                 limits: Limits | None = None, ocr: bool = True,
+                 ocr_pages: Mapping[int, Any] | None = None) -> RawDocument:
     """Extract every 财政项目支出绩效自评表 of one PDF, within ``limits`` (default
     :class:`~extract.limits.Limits()`).
 
@@ -347,6 +389,11 @@ def extract_file(path: str | Path, *, data: bytes | None = None,
     empty, not a PDF, encrypted, truncated/corrupt, image-only (needs OCR), no 自评表, an
     unknown column header, or over a limit (``too_large``, ``too_many_pages``, ``too_deep``,
     ``too_slow``, ``out_of_memory``).
+
+    A page without a usable text layer (an image only, or fonts without a Unicode map) is read
+    by OCR (:mod:`extract.ocr`) unless ``ocr`` is False (then such a file fails with
+    ``no_text_layer`` as before); ``ocr_pages`` gives pages read by OCR already (page →
+    :class:`~extract.ocr.OcrPage`, e.g. in the flow's worker pool).
     """
     p = str(path)
     limits = limits or Limits()
@@ -355,7 +402,7 @@ def extract_file(path: str | Path, *, data: bytes | None = None,
             data = _read(p, limits)
         elif len(data) > limits.file_mb * MIB:
             raise _file_too_large(p, len(data), limits)
-        return _extract(p, data)
+        return _extract(p, data, OcrPlan(ocr, data, ocr_pages or {}))
 
 
 def _file_too_large(path: str, size: int, limits: Limits) -> TooLarge:
@@ -379,7 +426,7 @@ def _read(path: str, limits: Limits) -> bytes:
     return data
 
 
-def _extract(p: str, data: bytes) -> RawDocument:
+def _extract(p: str, data: bytes, plan: OcrPlan | None = None) -> RawDocument:
     _sniff(p, data)
     sha = hashlib.sha256(data).hexdigest()
     reader = FormReader(p)
@@ -390,11 +437,15 @@ def _extract(p: str, data: bytes) -> RawDocument:
     except Exception as exc:
         raise _open_error(p, exc) from exc
     try:
-        count, no_text, summary, first_text, signals = _read_pages(p, pdf, reader)
+        count, no_text, summary, first_text, signals = _read_pages(p, pdf, reader, plan)
         dated = pdf_date(pdf.metadata)
     finally:
         _close(pdf)
     reports = reader.finish()
+    scanned = dict(plan.cells) if plan is not None else {}
+    if scanned:
+        reports = [_ocr_report(r, scanned) if set(r.pages) & set(scanned) else r
+                   for r in reports]
     missing = missing_reports(signals, reports, reader.notes)
     if not reports and any(m.kind == "start_not_read" for m in missing):
         pages = sorted({m.page for m in missing})
@@ -409,11 +460,15 @@ def _extract(p: str, data: bytes) -> RawDocument:
                     else f"the text of page {first} {no_text[first]}")
             what_zh = (f"第 {first} 页只有图片" if no_text[first] == IMAGE_ONLY
                        else f"第 {first} 页的文字无法解码")
-            raise NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first,
+            err = NoTextLayer(p, f"no text layer: needs OCR ({what})", page=first,
                               detail_zh=what_zh)
+            err.pages = tuple(sorted(no_text))
+            raise err
         raise NoSelfEvaluationTable(
             p, f"no 财政项目支出绩效自评表 found in {count} page(s)", detail_zh=f"共 {count} 页")
     skipped = []
+    # pages a text-only read left unread (OCR off): what OCR would read (see flows.extraction)
+    unread = tuple(sorted(no_text))
     for number in range(1, count + 1):
         if number in reader.used_pages:
             continue
@@ -425,7 +480,19 @@ def _extract(p: str, data: bytes) -> RawDocument:
     return RawDocument(
         file=Path(p).name, path=p, sha256=sha, bytes=len(data), page_count=count,
         fiscal_year=_fiscal_year(reports, first_text), reports=tuple(reports),
-        skipped_pages=tuple(skipped), missing_reports=missing, pdf_date=dated)
+        skipped_pages=tuple(skipped), missing_reports=missing, pdf_date=dated,
+        ocr_pages=tuple(sorted(scanned)), needs_ocr=unread)
+
+
+def _ocr_report(r: Any, cells: dict[int, list[OcrCell]]) -> Any:
+    """A report read (in part) by OCR: marked, its cells with their confidence kept, its
+    numbers repaired where certain (:mod:`extract.ocr_repair`)."""
+    from extract.ocr_repair import repair_report
+
+    own = tuple(c for page in r.pages for c in cells.get(page, ()))
+    return repair_report(replace(r, ocr=True, ocr_cells=own,
+                                 notes=(*r.notes, f"read by OCR: page(s) "
+                                        f"{', '.join(str(p) for p in r.pages if p in cells)}")))
 
 
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"

@@ -103,6 +103,47 @@ class RawIndicator:
 
 
 @dataclass(frozen=True, slots=True)
+class OcrCell:
+    """One table cell of a page read by OCR (:mod:`extract.ocr`): page, box in PDF points
+    (x0, top, x1, bottom; top-origin), the text placed in it, its confidence (the probability
+    of its least sure character; 1.0 for a cell with no text) and the alternatives (the text
+    with a doubtful character replaced by the recognizer's runner-up)."""
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+    confidence: float
+    alternatives: tuple[str, ...] = ()
+    #: the probability of its least sure character among digits, signs and separators (what
+    #: a number is made of); 1.0 where it has none
+    number_confidence: float = 1.0
+
+    def box(self) -> tuple[float, float, float, float]:
+        return (round(self.x0, 1), round(self.top, 1), round(self.x1, 1), round(self.bottom, 1))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"page": self.page, "box": list(self.box()), "text": self.text,
+                "confidence": round(self.confidence, 4),
+                "number_confidence": round(self.number_confidence, 4),
+                "alternatives": list(self.alternatives)}
+
+
+@dataclass(frozen=True, slots=True)
+class OcrRepair:
+    """A number OCR read that was repaired by a rule of :data:`extract.ocr_repair.REPAIRS`
+    (certain repairs only: ``0:00`` → ``0.00`` in a numeric column)."""
+
+    page: int
+    field: str  # e.g. "indicators[3].score", "funding[0].executed", "total_score"
+    read: str  # the text OCR read
+    repaired: str  # the text kept
+    rule: str  # the rule's name
+
+
+@dataclass(frozen=True, slots=True)
 class RawReport:
     """One 财政项目支出绩效自评表: one funded project in one year."""
 
@@ -123,6 +164,11 @@ class RawReport:
     notes: tuple[str, ...] = ()  # what the extractor noticed (not errors)
     #: where total_weight, total_score and grade were printed: field name → its cell's box
     boxes: Boxes = ()
+    #: read by OCR (a page without a usable text layer): its cells, with their confidence,
+    #: and the numbers repaired
+    ocr: bool = False
+    ocr_cells: tuple[OcrCell, ...] = ()
+    ocr_repairs: tuple[OcrRepair, ...] = ()
 
     def box(self, name: str) -> Box | None:
         return _box(self.boxes, name)
@@ -146,6 +192,10 @@ class RawReport:
             "total_score": self.total_score,
             "grade": self.grade,
         }
+        if self.ocr:
+            d["ocr"] = True
+            d["ocr_cells"] = [c.to_json() for c in self.ocr_cells]
+            d["ocr_repairs"] = [asdict(x) for x in self.ocr_repairs]
         return d
 
 
@@ -206,6 +256,14 @@ class RawDocument:
     missing_reports: tuple[MissingReport, ...] = field(default=())
     #: the PDF's own date (its ModDate, else its CreationDate), UTC; None when it has neither
     pdf_date: datetime | None = None
+    #: pages read by OCR (no usable text layer)
+    ocr_pages: tuple[int, ...] = ()
+    #: pages without a usable text layer left unread (OCR was off)
+    needs_ocr: tuple[int, ...] = ()
+
+    @property
+    def ocr(self) -> bool:
+        return bool(self.ocr_pages)
 
     def to_truth(self) -> dict[str, Any]:
         """The document in the shape of the corpus ``*.truth.json`` (plus ``skipped_pages``)."""
@@ -214,6 +272,7 @@ class RawDocument:
             "fiscal_year": self.fiscal_year,
             "reports": [r.to_truth() for r in self.reports],
             "skipped_pages": [asdict(s) for s in self.skipped_pages],
+            **({"ocr": True, "ocr_pages": list(self.ocr_pages)} if self.ocr_pages else {}),
         }
 
 

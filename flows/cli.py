@@ -32,15 +32,20 @@ def extract(
     summary: bool = typer.Option(
         False, "--summary", help="print one line per report instead of the JSON"),
     compact: bool = typer.Option(False, "--compact", help="JSON on one line"),
+    no_ocr: bool = typer.Option(
+        False, "--no-ocr", help="do not read pages without a text layer by OCR (such a file "
+                                "fails with no_text_layer)"),
 ) -> None:
     """读取自评表 PDF，按原样输出提取结果（JSON）。
 
     Print the raw extraction of FILE.pdf as JSON (the shape of the corpus *.truth.json).
 
     Cells are kept exactly as printed; a cell printed "-" is null. Exit status 2 with one line on
-    stderr when a file cannot be read (encrypted, corrupt, empty, not a PDF, image only, no
-    自评表, unknown column header), and per report a page starts that could not be read
-    (report_missing: the other reports are still printed).
+    stderr when a file cannot be read (encrypted, corrupt, empty, not a PDF, no 自评表, unknown
+    column header), and per report a page starts that could not be read (report_missing: the
+    other reports are still printed). A scanned page (no text layer) is read by OCR: its
+    report says "ocr": true, with every cell's confidence ("ocr_cells"); --no-ocr: such a file
+    fails (no_text_layer).
     """
     from extract import ExtractError, extract_file
 
@@ -59,7 +64,7 @@ def extract(
         if summary and len(targets) > 1:
             typer.echo(f"[{i}/{len(targets)}] {safe_name(str(path))}", err=True)
         try:
-            doc = extract_file(path, limits=limits)
+            doc = extract_file(path, limits=limits, ocr=not no_ocr)
         except ExtractError as exc:
             typer.echo(f"jixiao extract: {exc}", err=True)
             failed += 1

@@ -50,6 +50,7 @@ LIMIT_VARIABLES = {
     "JIXIAO_LIMIT_CONTENT_MB": "content_mb",  # 8
     "JIXIAO_LIMIT_PAGE_OBJECTS": "page_objects",  # 100000
     "JIXIAO_LIMIT_DEPTH": "depth",  # 100
+    "JIXIAO_LIMIT_OCR_PAGE_SECONDS": "ocr_page_seconds",  # 30: added per page read by OCR
 }
 _COUNTS = ("pages", "page_objects", "depth")
 
@@ -87,6 +88,8 @@ class Settings:
     writer_wait: float = DEFAULT_WRITER_WAIT
     limits: Limits = field(default_factory=Limits)
     dask_address: str | None = None
+    #: JIXIAO_OCR: read pages without a text layer by OCR (on), or fail such files (off)
+    ocr: bool = True
 
     @classmethod
     def load(cls) -> Settings:
@@ -110,6 +113,7 @@ class Settings:
             writer_wait=_seconds("JIXIAO_WRITER_WAIT", get("JIXIAO_WRITER_WAIT")),
             limits=load_limits(env),
             dask_address=_dask_address(get("JIXIAO_DASK_ADDRESS")),
+            ocr=_switch("JIXIAO_OCR", get("JIXIAO_OCR"), default=True),
         )
 
 
@@ -117,6 +121,19 @@ def _rules(name: str) -> str:
     from transform.scoring import RULE_SETS
 
     return _choice("JIXIAO_RULES", name, tuple(RULE_SETS))
+
+
+_ON, _OFF = ("on", "1", "true", "yes"), ("off", "0", "false", "no")
+
+
+def _switch(key: str, text: str | None, *, default: bool) -> bool:
+    if text is None:
+        return default
+    if text.strip().lower() in _ON:
+        return True
+    if text.strip().lower() in _OFF:
+        return False
+    raise SettingsError(f"{key}={text!r} is not on or off")
 
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> str:

@@ -211,7 +211,7 @@ def extract_and_load(cfg: RunConfig, work: str, run_id: str, new: Sequence[Sourc
             from flows.dask_extract import extract_on_dask
 
             got = extract_on_dask(unique, cfg.dask_address, seconds=cfg.limits.seconds,
-                                  fn=partial(_extract_one, limits=cfg.limits))
+                                  fn=partial(_extract_one, limits=cfg.limits, ocr=cfg.ocr))
             seconds["extract"] = time.perf_counter() - t0
             _validation_ready()
             results = load_serial(engine, run_id, new, {e.src.sha256: e for e in got},
@@ -221,7 +221,8 @@ def extract_and_load(cfg: RunConfig, work: str, run_id: str, new: Sequence[Sourc
             return results, dict(seconds), "serial"
         extracted: dict[str, Extracted] = {}
         results, way = None, "streaming"
-        stream = ExtractionStream(unique, workers=workers, limits=cfg.limits, fn=_extract_one)
+        stream = ExtractionStream(unique, workers=workers, limits=cfg.limits, fn=_extract_one,
+                                  ocr=cfg.ocr)
         with engine.connect() as conn:
             tx = conn.begin()
             streaming = StreamingLoad(conn, run_id, new, cfg.rules, refresh_all=refresh_all,
@@ -391,6 +392,7 @@ class RunConfig:
     report: bool = True
     limits: Limits = field(default_factory=Limits)
     dask_address: str | None = None  # JIXIAO_DASK_ADDRESS: per-file work on that Dask cluster
+    ocr: bool = True  # JIXIAO_OCR: pages without a text layer read by OCR
 
     @classmethod
     def of(cls, paths, db, rules, alert_urls, alert_on) -> RunConfig:
@@ -402,7 +404,8 @@ class RunConfig:
                   db=str(db or settings.db), rules=rules or settings.rules,
                   urls=tuple(alert_urls if alert_urls is not None else settings.alert_urls),
                   alert_on=alert_on or settings.alert_on, writer_wait=settings.writer_wait,
-                  limits=settings.limits, dask_address=settings.dask_address)
+                  limits=settings.limits, dask_address=settings.dask_address,
+                  ocr=settings.ocr)
         if cfg.rules not in RULE_SETS:
             raise SettingsError(f"rule set {cfg.rules!r} is not one of {', '.join(RULE_SETS)}")
         if cfg.alert_on not in ALERT_ON:

@@ -47,7 +47,7 @@ _LOAD_CHECKS = (
 
 #: errors about the content of one report (its structure is sound): that report is kept out
 #: of the facts, its findings recorded, and the document's other reports are loaded
-REPORT_ERRORS = frozenset({"blank_results"})
+REPORT_ERRORS = frozenset({"blank_results", "ocr_uncertain"})
 #: error codes about one report of a document (not its structure as a whole): recorded, and
 #: the document's other reports are loaded all the same (a report the reader could not read,
 #: or one kept out by REPORT_ERRORS)

@@ -39,6 +39,7 @@ from transform.numbers import (
     parse_percent,
     to_halfwidth,
 )
+from transform.ocr_checks import ocr_findings, row_confidence
 from transform.rows import (
     CHECKS,
     DimDepartment,
@@ -196,6 +197,8 @@ def _report(doc: RawDocument, r: RawReport, rs: RuleSet, ident: IdentityMap,
     dims, results = _indicators(r, rs, ctx, ident, pid, year, doc_id, blank)
     evaluation = _evaluation(r, rs, ctx, pid, year, doc_id, fund_weight, fund_score,
                              fund_expected, results, blank)
+    if r.ocr:
+        funding, results, evaluation = _ocr_marked(r, ctx, funding, results, evaluation)
     return TransformedReport(
         project_id=pid, fiscal_year=year, project_name=r.project_name, pages=r.pages,
         departments=departments, project=project, alias=alias, indicators=dims,
@@ -251,6 +254,25 @@ def cell_sources(r: RawReport, pid: str, year: int | None, doc_id: str,
         add("fact_indicator_result", ind, INDICATOR_SOURCE_FIELDS, iid=res.indicator_id)
     add("fact_project_evaluation", r, EVALUATION_SOURCE_FIELDS)
     return tuple(out)
+
+
+def _ocr_marked(r: RawReport, ctx: _Ctx, funding: tuple[FactProjectFunding, ...],
+                results: tuple[FactIndicatorResult, ...], evaluation: FactProjectEvaluation):
+    """A report read by OCR: each fact marked with its confidence, and the OCR cross-checks
+    (:mod:`transform.ocr_checks`) added to the findings."""
+    page = r.pages[0] if r.pages else 0
+    funding = tuple(replace(f, ocr=True, ocr_confidence=row_confidence(
+        r, f.page or page, f.source_text.split(SUMMED_LABEL_JOIN)[0])) for f in funding)
+    results = tuple(replace(x, ocr=True, ocr_confidence=row_confidence(
+        r, ind.page or page, ind.level3)) for x, ind in zip(results, r.indicators))
+    found = ocr_findings(r, ctx.findings, file=ctx.file, document_id=ctx.document_id)
+    ctx.findings.extend(found)
+    status = "error" if any(f.severity == "error" for f in found) else evaluation.dq_status
+    if status == "ok" and found:
+        status = "warning"
+    evaluation = replace(evaluation, ocr=True, ocr_confidence=row_confidence(r, 0, None),
+                         dq_status=status)
+    return funding, results, evaluation
 
 
 def _blank(text: str | None) -> bool:

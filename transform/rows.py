@@ -84,6 +84,9 @@ class FactProjectFunding:
     expected_score: Decimal | None  # added: by the rule set (total row only)
     document_id: str
     page: int | None
+    #: read by OCR (a scanned page), and the least confidence of its cells (0–1)
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,9 @@ class FactIndicatorResult:
     deviation_reason: str | None
     document_id: str
     page: int | None
+    #: read by OCR (a scanned page), and the least confidence of its cells (0–1)
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +140,9 @@ class FactProjectEvaluation:
     rule_set: str  # added: the scoring rule set used
     document_id: str
     page: int | None  # added: first page of the table
+    #: read by OCR (a scanned page), and the least confidence of its cells (0–1)
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
 
 #: fact_cell_source.fact values: the fact table a value belongs to
@@ -196,6 +205,12 @@ _CHECKS = (
     CheckSpec("missing_weight", "error", "缺少分值"),
     CheckSpec("missing_score", "error", "缺少得分"),
     CheckSpec("blank_results", "error", "完成值和得分均未填写"),
+    # a report read by OCR (transform.ocr_checks): a cell read below the confidence threshold,
+    # or a number its own arithmetic does not bear out; the report is kept out (quarantined),
+    # the document's other reports load (load.checks.REPORT_ERRORS)
+    CheckSpec("ocr_uncertain", "error",
+              "扫描件 OCR 读数存疑（置信度低，或未通过报表自身的算术校验），该表暂不载入"),
+    CheckSpec("ocr_uncertain_text", "warning", "扫描件 OCR 文字存疑（置信度低），已载入，请核对"),
     # completeness: a report the pages start but the reader could not read (the document's
     # other reports are still loaded: see load.checks.KEEPS_OTHER_REPORTS)
     CheckSpec("report_missing", "error", "页面上有自评表，但未能读出"),

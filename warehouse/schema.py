@@ -128,6 +128,17 @@ def _page(comment: str = "页码 1-based PDF page the row was printed on") -> Co
     return _col("page", Integer, comment)
 
 
+def _ocr() -> tuple[Column, Column]:
+    """Whether the row was read by OCR (a scan), and how sure the reading was."""
+    return (
+        _col("ocr", Boolean, "OCR识别 read by OCR from a scanned page (true), or from the PDF's "
+                             "text layer (false)"),
+        _col("ocr_confidence", Numeric(5, 4),
+             "OCR置信度 the least probability of a character OCR read in the row's cells "
+             "(0–1; null: not read by OCR)"),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # dimensions
 # --------------------------------------------------------------------------------------------
@@ -231,6 +242,7 @@ fact_project_funding = Table(
          "应得分 execution score by the rule set, total row only (分, points)"),
     _document(),
     _page(),
+    *_ocr(),
     PrimaryKeyConstraint("project_id", "fiscal_year", "funding_source"),
     CheckConstraint(_in("funding_source", FUNDING_SOURCES), name="ck_funding_source"),
     comment="项目资金事实 funding block 项目资金(万元): budget, execution and its score",
@@ -276,6 +288,7 @@ fact_indicator_result = Table(
     _col("deviation_reason", Text, "偏差原因分析及改进措施 deviation reason and remedy as printed"),
     _document(),
     _page(),
+    *_ocr(),
     PrimaryKeyConstraint("project_id", "fiscal_year", "indicator_id"),
     comment="绩效指标事实 indicator results: target, actual, weight, score, deviation reason",
     info={"grain": "project × year × indicator"},
@@ -303,6 +316,7 @@ fact_project_evaluation = Table(
          nullable=False),
     _document(),
     _page("页码 first PDF page of the report"),
+    *_ocr(),
     PrimaryKeyConstraint("project_id", "fiscal_year"),
     CheckConstraint(_in("dq_status", DQ_STATUSES), name="ck_dq_status"),
     comment="项目绩效评价事实 one self-evaluation: total score, grade, goals, data quality",

@@ -19,6 +19,7 @@ from extract import (
     extract_file,
 )
 from tests.conftest import CORPUS, MALFORMED, ROOT
+from tests.truth import diff_document
 
 CASES = [
     ("empty.pdf", EmptyFile, "zero-byte"),
@@ -104,5 +105,12 @@ def test_text_layer_without_unicode_map_needs_ocr(tmp_path: Path):
     path = tmp_path / "no-unicode-map.pdf"
     path.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))
     with pytest.raises(NoTextLayer) as info:
-        extract_file(path)
+        extract_file(path, ocr=False)
     assert "cannot be decoded" in str(info.value) and info.value.page == 1
+    # with OCR (the default) the page is rendered and read: every cell as its text layer's
+    import json
+
+    doc = extract_file(path)
+    assert doc.ocr_pages == (1,) and doc.reports[0].ocr
+    truth = json.loads((VARIANTS / "tall-labels-two-col.pdf.truth.json").read_text("utf-8"))
+    assert diff_document(doc.to_truth(), {**truth, "file": doc.file}) == []

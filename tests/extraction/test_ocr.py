@@ -1,0 +1,198 @@
+"""OCR of pages without a text layer (extract/ocr.py, extract/ocr_repair.py): the rulings and
+the cleaning on small drawn images, the repair rules, and one real scan read end to end by the
+same grid and form reader as a text page (real rendering, real OpenCV, real RapidOCR)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from extract import extract_file
+from extract.errors import NoTextLayer
+from extract.ocr import _is_dash, rulings, skew_angle, upright, without_red
+from extract.ocr_repair import REPAIRS, repair_number
+from tests.conftest import ROOT
+from tests.truth import diff_document
+from transform import transform_document
+
+SCANS = ROOT / "tests" / "fixtures" / "scans"
+EXACT_SCAN = SCANS / "scan-2023-p4-200dpi-grey.pdf"
+DPI = 200
+
+pytestmark = pytest.mark.xdist_group("ocr")
+
+
+# ------------------------------------------------------------------------- repair rules
+
+
+@pytest.mark.parametrize(("read", "want", "rule"), [
+    ("0:00", "0.00", "colon_as_point"),
+    ("8；02", "8.02", "colon_as_point"),
+    ("9。70", "9.70", "stop_as_point"),
+    ("0,00", "0.00", "comma_as_point"),
+    ("1O.00", "10.00", "letter_o_as_zero"),
+    ("·", "-", "lone_mark_as_dash"),
+])
+def test_certain_repairs(read, want, rule):
+    assert repair_number(read) == (want, rule)
+
+
+@pytest.mark.parametrize("read", [
+    "10.00", "2,863.00", "1,000", "99.7",  # numbers already: untouched
+    "32.K", "5.00=", "3:5", "1:000", "", None,  # no certain repair: left for the checks
+])
+def test_no_repair_where_not_certain(read):
+    assert repair_number(read) is None
+
+
+def test_rules_are_data_with_names():
+    names = [r.name for r in REPAIRS]
+    assert len(names) == len(set(names)) and all(r.why for r in REPAIRS)
+
+
+# ------------------------------------------------------------------------- drawn images
+
+
+def _grid(h_only: bool = False, angle: float = 0.0) -> np.ndarray:
+    """A white A5-ish page at 200 dpi with a 4 × 3 table (or horizontal rulings only), a
+    tall title stroke above it, and text-like blobs in the cells."""
+    img = np.full((900, 1200), 255, np.uint8)
+    ys = [200, 300, 400, 500, 600]
+    xs = [100, 500, 800, 1100]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    if not h_only:
+        for x in xs:
+            cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    cv2.line(img, (600, 40), (600, 120), 0, 6)  # a title character's long stroke
+    for y in ys[:-1]:
+        for x in xs[:-1]:
+            cv2.putText(img, "10.00", (x + 20, y + 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    return upright(img, -angle) if angle else img
+
+
+def _ink(img: np.ndarray) -> np.ndarray:
+    return np.where(img < 128, 255, 0).astype(np.uint8)
+
+
+def test_ruled_grid_found():
+    r = rulings(_ink(_grid()), DPI)
+    assert len(r.horizontal) == 5
+    assert sorted(x for _, _, x, _ in r.vertical) == pytest.approx([100, 500, 800, 1100], abs=2)
+
+
+def test_horizontal_only_table_has_no_vertical_ruling():
+    r = rulings(_ink(_grid(h_only=True)), DPI)
+    assert len(r.horizontal) == 5
+    assert r.vertical == ()  # the title's stroke meets no ruling: not one
+
+
+@pytest.mark.parametrize("angle", [-2.0, -0.7, 1.3, 2.0])
+def test_skew_measured_and_undone(angle):
+    page = _grid(angle=angle)
+    measured = skew_angle(_ink(page), DPI)
+    assert measured == pytest.approx(angle, abs=0.15)
+    r = rulings(_ink(upright(page, measured)), DPI)
+    assert len(r.horizontal) == 5 and len(r.vertical) == 4
+
+
+def test_red_seal_dropped_black_print_kept():
+    img = np.full((200, 200, 3), 255, np.uint8)
+    cv2.line(img, (100, 0), (100, 199), (0, 0, 0), 3)  # a ruling
+    cv2.circle(img, (100, 100), 60, (40, 40, 220), 8)  # the seal's ring (BGR red) over it
+    img[95:106, 97:104] = 0  # the ruling where the ring crosses it: ink on ink
+    grey = without_red(img)
+    assert grey[100, 40] > 200  # the ring
+    assert grey[100, 100] < 60 and grey[10, 100] < 60  # the ruling, also under the ring
+
+
+def test_dash_by_shape():
+    dash = np.zeros((3, 9), np.uint8)
+    dash[:] = 255
+    dot = np.full((4, 4), 255, np.uint8)
+    assert _is_dash(dash, 20)
+    assert not _is_dash(dot, 20)
+    assert not _is_dash(np.full((3, 40), 255, np.uint8), 20)  # a full-width 一 or —
+
+
+# ------------------------------------------------------------------------- a real scan
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    return extract_file(EXACT_SCAN)
+
+
+def test_scan_read_into_the_same_records(scanned):
+    truth = json.loads(EXACT_SCAN.with_name(EXACT_SCAN.name + ".truth.json").read_text("utf-8"))
+    assert diff_document(scanned.to_truth(), truth) == []
+    assert scanned.ocr_pages == (1,)
+    report = scanned.reports[0]
+    assert report.ocr and report.ocr_cells
+    cell = next(c for c in report.ocr_cells if c.text == "8.02")
+    x0, top, x1, bottom = cell.box()
+    assert 0 < x0 < x1 < 595 and 0 < top < bottom < 842  # PDF points of an A4 page
+    assert cell.confidence > 0.9
+
+
+def test_scan_json_marks_ocr(scanned):
+    d = scanned.to_truth()
+    assert d["ocr"] is True and d["ocr_pages"] == [1]
+    rep = d["reports"][0]
+    assert rep["ocr"] is True
+    assert {"page", "box", "text", "confidence", "alternatives"} <= set(rep["ocr_cells"][0])
+
+
+def test_no_ocr_fails_as_before():
+    with pytest.raises(NoTextLayer) as err:
+        extract_file(EXACT_SCAN, ocr=False)
+    assert err.value.pages == (1,)
+    assert "needs OCR" in str(err.value)
+
+
+def test_clean_scan_loads_with_its_confidence(scanned):
+    t = transform_document(scanned)
+    rep = t.reports[0]
+    assert not [f for f in rep.findings if f.severity == "error"], rep.findings
+    assert rep.evaluation.ocr and all(f.ocr and f.ocr_confidence for f in rep.funding)
+    assert all(x.ocr for x in rep.results)
+
+
+def test_a_misread_number_is_caught(scanned):
+    """OCR reads 10.00 as 16.00, sure of it: the report's own arithmetic (score ≤ weight,
+    Σ scores = total) does not bear it out, so it becomes ocr_uncertain (an error) naming the
+    cell, where the text version would only be warned."""
+    report = scanned.reports[0]
+    i = next(k for k, x in enumerate(report.indicators) if x.score == "10.00")
+    bad = replace(report.indicators[i], score="16.00")
+    cells = tuple(replace(c, text="16.00") if c.text == "10.00" and c.top > 300 else c
+                  for c in report.ocr_cells)
+    misread = replace(report, indicators=(*report.indicators[:i], bad,
+                                          *report.indicators[i + 1:]), ocr_cells=cells)
+    doc = replace(scanned, reports=(misread,))
+    found = transform_document(doc).reports[0].findings
+    uncertain = [f for f in found if f.check_code == "ocr_uncertain"]
+    assert uncertain and all(f.severity == "error" for f in uncertain)
+    assert any("16.00" in f.message and "第 1 页 (" in f.message for f in uncertain)
+    as_text = transform_document(replace(doc, reports=(replace(misread, ocr=False),)))
+    assert not [f for f in as_text.reports[0].findings if f.severity == "error"]
+
+
+# ------------------------------------------------------------------------- settings
+
+
+def test_ocr_settings_checked_when_read(monkeypatch):
+    from flows.config import Settings, SettingsError, load_limits
+
+    monkeypatch.setenv("JIXIAO_OCR", "off")
+    assert Settings.load().ocr is False
+    monkeypatch.setenv("JIXIAO_OCR", "maybe")
+    with pytest.raises(SettingsError, match="JIXIAO_OCR"):
+        Settings.load()
+    assert load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "12"}).ocr_page_seconds == 12.0
+    with pytest.raises(SettingsError, match="JIXIAO_LIMIT_OCR_PAGE_SECONDS"):
+        load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "0"})
