@@ -53,7 +53,7 @@ def as_unit(doc, unit: int):
 
 
 def night(engine, run: str, docs) -> dict[str, float]:
-    """The load stage of one run over ``docs`` (as :func:`flows.ingest.load_all` does it);
+    """The load stage of one run over ``docs`` (as :func:`flows.loading.load_serial` does it);
     seconds per step."""
     t = {}
     deps = sorted({department_id(r.supervising_department) for d in docs for r in d.reports})
