@@ -39,7 +39,6 @@ from load import (
     NewDocument,
     SourceFile,
     apply_identity,
-    held_project_years,
     known_projects,
     load_document,
     load_new_documents,
@@ -52,6 +51,7 @@ from transform.identity import (
     IdentityMap,
     ProjectSeen,
     department_id,
+    normalize_name,
     observations,
     resolve_identity,
 )
@@ -245,9 +245,11 @@ def departments_of(docs: Iterable[RawDocument]) -> set[str]:
     return {department_id(r.supervising_department) for d in docs for r in d.reports}
 
 
-def _pairs(tdocs: Iterable) -> set[tuple[str, int]]:
-    """The (project id, year) of every report of the documents."""
-    return {(r.project_id, r.fiscal_year) for td in tdocs for r in td.reports}
+def _keys(tdoc) -> set[tuple[str, str, int | None]]:
+    """(department id, printed name, year) of every report of the document (see
+    :attr:`StreamingLoad._claimed`)."""
+    return {(r.project.department_id, normalize_name(r.project_name), r.fiscal_year)
+            for r in tdoc.reports}
 
 
 def _touched(tdocs: Iterable, rekeyed: Iterable) -> set[str]:
@@ -337,8 +339,11 @@ class StreamingLoad:
         self._used: list[_Used] = []
         self._tdocs: dict[str, object] = {}
         self._compared: set[str] = set()  # projects that met another version
-        #: project-years a file of the run loaded, or will load at the end
-        self._claimed: set[tuple[str, int]] = set()
+        #: project-years the warehouse holds, or a file of the run loaded or will load at the
+        #: end, by department, printed name and year (a name means one project in any
+        #: identity, and two names printed in one year are never one project: unlike ids,
+        #: these keys do not move when a later file changes the identity)
+        self._claimed: set[tuple[str, str, int | None]] = set()
         #: files extracted before their turn (by the order they were found in)
         self._waiting: dict[int, Extracted] = {}
         self._next = 0
@@ -382,20 +387,19 @@ class StreamingLoad:
         # theirs is loaded (versions are found by project id)
         rekeyed = apply_identity(self.conn, identity, fresh) if fresh else ()
         self._touched |= _touched(tdocs.values(), rekeyed)
-        held = held_project_years(self.conn, {p for p, _ in _pairs(tdocs.values())})
         fresh_docs: list[tuple[Extracted, object]] = []
         for item in items:
             td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
-            if td is not None and _pairs([td]) & (held | self._claimed):
+            if td is not None and _keys(td) & self._claimed:
                 # another version of a project-year: loaded at the end, under the run's
                 # final identity (versions' numbers are compared by indicator id), after
                 # every file found before it; a later file of the same project-year too
                 self._deferred.append(item)
-                self._claimed |= _pairs([td])
+                self._claimed |= _keys(td)
             elif (td is not None and item.src.replaces is None
                     and len(self._by_sha[item.src.sha256]) == 1):
                 fresh_docs.append((item, td))  # new, alone: written with the others at once
-                self._claimed |= _pairs([td])
+                self._claimed |= _keys(td)
             else:
                 self._load(item, tdocs, broken, {})
         self._load_fresh(fresh_docs)
@@ -422,7 +426,7 @@ class StreamingLoad:
             self.results.append(res)
             self._compared.update(res.compared)
             if item.doc is not None and doc_id(item.doc) in tdocs:
-                self._claimed |= _pairs([tdocs[doc_id(item.doc)]])
+                self._claimed |= _keys(tdocs[doc_id(item.doc)])
             log.info("file done 文件已处理: %s %s", res.status, safe_name(s.file_name))
 
     def _identity(self, docs: Sequence[RawDocument]) -> tuple[IdentityMap, list[str]]:
@@ -436,6 +440,8 @@ class StreamingLoad:
                 self._known[d] = []
             for p in known_projects(self.conn, fresh):
                 self._known.setdefault(department_id(p.department), []).append(p)
+                self._claimed.add((department_id(p.department), normalize_name(p.name),
+                                   p.fiscal_year))
         for p in observations(docs):
             self._seen[department_id(p.department)].append(p)
         identity = self._resolve(departments)
@@ -487,23 +493,19 @@ class StreamingLoad:
 
 
 def _unsettled(used: IdentityMap, final: IdentityMap, compared: set[str]) -> str | None:
-    """Why rows loaded under ``used`` would differ from rows loaded under ``final``, or None.
+    """Why rows loaded under ``used`` would differ from the serial way's, or None.
 
-    * a project id that changed: versions of a project-year are found by project id;
-    * an indicator id or latest name that changed, of a project that met another version
-      (versions' numbers are compared by indicator id, and named by the latest name).
-
-    Any other change of an indicator id is what :func:`load.apply_identity` re-keys at the
-    end, as it re-keys stored rows when an earlier year arrives later; an indicator id never
-    merges two indicators of one report (names printed in the same year are kept apart), so
-    no finding depends on it.
+    An id that the final identity changes is re-keyed at the end (:func:`load.apply_identity`,
+    as it re-keys stored rows when an earlier year arrives later), except for a project that
+    met another version while loading: versions' numbers are compared by indicator id and
+    named by the latest name, so such a project's ids and names must not have moved. A
+    version that a changed id hid (the same name resolved to two ids) makes the re-key find
+    two reports of one year in one project: it raises, and the night loads the serial way.
     """
-    moved = [k for k, v in used.project_ids.items() if final.project_ids.get(k) != v]
-    if moved:
-        return f"{len(moved)} project ids changed after their files were loaded"
-    changed = {k[0] for k, v in used.indicator_ids.items() if final.indicator_ids.get(k) != v}
+    changed = {v for k, v in used.project_ids.items() if final.project_ids.get(k) != v}
+    changed |= {k[0] for k, v in used.indicator_ids.items() if final.indicator_ids.get(k) != v}
     changed |= {k for k, v in used.latest_names.items() if final.latest_names.get(k) != v}
     if changed & compared:
-        return (f"{len(changed & compared)} projects met another version and their "
-                "indicator ids or names changed after")
+        return (f"{len(changed & compared)} projects met another version and their ids or "
+                "names changed after")
     return None

@@ -92,16 +92,35 @@ def test_streaming_leaves_the_serial_rows_in_every_arrival_order(tmp_path, docs)
     assert len(serial["source_document"]) == len(found) and serial["fact_project_evaluation"]
 
 
-def test_a_rename_that_a_later_file_resolves_is_unsettled(tmp_path, docs):
+def test_a_rename_that_a_later_file_resolves_is_re_keyed_as_the_serial_way(tmp_path, docs):
     """The renamed 2024 found before 2023: loaded alone, its project's id comes from its own
-    name; once 2023 is in, the earliest year's name gives the id. The streaming load says so
-    (the night then loads the serial way) instead of leaving rows keyed by the first id."""
-    found = [docs["2024-renamed"], docs["2023"]]
-    with pytest.raises(Unsettled, match="project ids changed"):
-        _streaming(tmp_path / "s.duckdb", found, found, batch=1)
-    # handed over together, the one batch sees both: nothing to settle
-    together, _ = _streaming(tmp_path / "t.duckdb", found, found, batch=2)
-    assert together == _serial(tmp_path / "serial.duckdb", found)
+    name; once 2023 is in, the earliest year's name gives the id, and the rows loaded first
+    are re-keyed at the end: the serial way's rows, whatever the batches. With a second
+    version of that 2023 (a copy under another name) the versions meet under the final ids."""
+    again = as_new_file(docs["2023"], "2023-again.pdf")
+    for found in ([docs["2024-renamed"], docs["2023"]],
+                  [docs["2024-renamed"], docs["2023"], again],
+                  [docs["2024-renamed"], again, docs["2022"], docs["2023"]]):
+        serial = _serial(tmp_path / "serial.duckdb", found)
+        for batch in (1, 2):
+            got, _ = _streaming(tmp_path / f"s{batch}.duckdb", found, found, batch=batch)
+            assert got == serial, ([d.file for d in found], batch)
+        for p in tmp_path.glob("*.duckdb*"):
+            p.unlink()
+
+
+def test_ids_that_moved_under_a_version_met_are_unsettled():
+    from flows.loading import _unsettled
+    from transform.identity import IdentityMap, IdentityReport
+
+    def ident(pid, name="甲"):
+        return IdentityMap({("d", "甲"): pid}, {}, {pid: name},
+                           IdentityReport(None, None, (), (), (), (), (), (), (), ()))
+
+    assert _unsettled(ident("p1"), ident("p1"), {"p1"}) is None
+    assert _unsettled(ident("p1"), ident("p2"), set()) is None  # re-keyed at the end
+    assert "met another version" in _unsettled(ident("p1"), ident("p2"), {"p1"})
+    assert "met another version" in _unsettled(ident("p1"), ident("p1", "乙"), {"p1"})
 
 
 def test_a_finding_only_validation_sees_is_unsettled_and_keeps_the_validation(
