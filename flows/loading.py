@@ -39,6 +39,7 @@ from load import (
     NewDocument,
     SourceFile,
     apply_identity,
+    held_project_years,
     known_projects,
     load_document,
     load_new_documents,
@@ -245,6 +246,11 @@ def departments_of(docs: Iterable[RawDocument]) -> set[str]:
     return {department_id(r.supervising_department) for d in docs for r in d.reports}
 
 
+def _pairs(tdoc) -> set[tuple[str, int | None]]:
+    """(project id, year) of every report of the document."""
+    return {(r.project_id, r.fiscal_year) for r in tdoc.reports}
+
+
 def _keys(tdoc) -> set[tuple[str, str, int | None]]:
     """(department id, printed name, year) of every report of the document (see
     :attr:`StreamingLoad._claimed`)."""
@@ -387,10 +393,14 @@ class StreamingLoad:
         # theirs is loaded (versions are found by project id)
         rekeyed = apply_identity(self.conn, identity, fresh) if fresh else ()
         self._touched |= _touched(tdocs.values(), rekeyed)
+        # (ids too: a name the batch's identity resolves to an id a stored row or an earlier
+        # file holds under another name goes to the end as well, where ids are final)
+        held = held_project_years(self.conn, {r.project_id for td in tdocs.values()
+                                              for r in td.reports})
         fresh_docs: list[tuple[Extracted, object]] = []
         for item in items:
             td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
-            if td is not None and _keys(td) & self._claimed:
+            if td is not None and (_keys(td) & self._claimed or _pairs(td) & held):
                 # another version of a project-year: loaded at the end, under the run's
                 # final identity (versions' numbers are compared by indicator id), after
                 # every file found before it; a later file of the same project-year too
@@ -400,6 +410,7 @@ class StreamingLoad:
                     and len(self._by_sha[item.src.sha256]) == 1):
                 fresh_docs.append((item, td))  # new, alone: written with the others at once
                 self._claimed |= _keys(td)
+                held |= _pairs(td)
             else:
                 self._load(item, tdocs, broken, {})
         self._load_fresh(fresh_docs)
