@@ -45,6 +45,7 @@ from load import (
     load_new_documents,
     record_failed,
     refresh_dimensions,
+    reports_to_load,
 )
 from transform import Finding, load_overrides, transform_document
 from transform.completeness import missing_findings
@@ -52,6 +53,7 @@ from transform.identity import (
     IdentityMap,
     ProjectSeen,
     department_id,
+    make_id,
     normalize_name,
     observations,
     resolve_identity,
@@ -246,16 +248,21 @@ def departments_of(docs: Iterable[RawDocument]) -> set[str]:
     return {department_id(r.supervising_department) for d in docs for r in d.reports}
 
 
-def _pairs(tdoc) -> set[tuple[str, int | None]]:
-    """(project id, year) of every report of the document."""
-    return {(r.project_id, r.fiscal_year) for r in tdoc.reports}
+def _pairs(tdoc, doc: RawDocument) -> set[tuple[str, int | None]]:
+    """(project id, year) of every report of the document that would load (a report kept
+    out, or a document quarantined whole, meets no version)."""
+    return {(r.project_id, r.fiscal_year) for r in _loading(tdoc, doc)}
 
 
-def _keys(tdoc) -> set[tuple[str, str, int | None]]:
-    """(department id, printed name, year) of every report of the document (see
-    :attr:`StreamingLoad._claimed`)."""
+def _keys(tdoc, doc: RawDocument) -> set[tuple[str, str, int | None]]:
+    """(department id, printed name, year) of every report of the document that would load
+    (see :attr:`StreamingLoad._claimed`)."""
     return {(r.project.department_id, normalize_name(r.project_name), r.fiscal_year)
-            for r in tdoc.reports}
+            for r in _loading(tdoc, doc)}
+
+
+def _loading(tdoc, doc: RawDocument):
+    return reports_to_load(tdoc, missing_findings(doc, tdoc.document_id))
 
 
 def _touched(tdocs: Iterable, rekeyed: Iterable) -> set[str]:
@@ -400,17 +407,18 @@ class StreamingLoad:
         fresh_docs: list[tuple[Extracted, object]] = []
         for item in items:
             td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
-            if td is not None and (_keys(td) & self._claimed or _pairs(td) & held):
+            if td is not None and (_keys(td, item.doc) & self._claimed
+                                   or _pairs(td, item.doc) & held):
                 # another version of a project-year: loaded at the end, under the run's
                 # final identity (versions' numbers are compared by indicator id), after
                 # every file found before it; a later file of the same project-year too
                 self._deferred.append(item)
-                self._claimed |= _keys(td)
+                self._claimed |= _keys(td, item.doc)
             elif (td is not None and item.src.replaces is None
                     and len(self._by_sha[item.src.sha256]) == 1):
                 fresh_docs.append((item, td))  # new, alone: written with the others at once
-                self._claimed |= _keys(td)
-                held |= _pairs(td)
+                self._claimed |= _keys(td, item.doc)
+                held |= _pairs(td, item.doc)
             else:
                 self._load(item, tdocs, broken, {})
         self._load_fresh(fresh_docs)
@@ -437,13 +445,15 @@ class StreamingLoad:
             self.results.append(res)
             self._compared.update(res.compared)
             if item.doc is not None and doc_id(item.doc) in tdocs:
-                self._claimed |= _keys(tdocs[doc_id(item.doc)])
+                self._claimed |= _keys(tdocs[doc_id(item.doc)], item.doc)
             log.info("file done 文件已处理: %s %s", res.status, safe_name(s.file_name))
 
     def _identity(self, docs: Sequence[RawDocument]) -> tuple[IdentityMap, list[str]]:
-        """The batch's identity: over the stored rows and the run's documents so far, for the
-        batch's departments only (identity is per department); and the departments met for
-        the first time."""
+        """The batch's identity: over the stored rows of the batch's departments and the
+        batch's own documents (the run's earlier documents are left out: resolving over all
+        of them at every batch grew with the square of a department's documents; ids that
+        the night's final identity gives otherwise are re-keyed in :meth:`finish`); and the
+        departments met for the first time."""
         departments = sorted(departments_of(docs))
         fresh = [d for d in departments if d not in self._known]
         if fresh:  # read before any file of these departments is loaded: the stored rows
@@ -453,9 +463,13 @@ class StreamingLoad:
                 self._known.setdefault(department_id(p.department), []).append(p)
                 self._claimed.add((department_id(p.department), normalize_name(p.name),
                                    p.fiscal_year))
+        batch: dict[str, list[ProjectSeen]] = defaultdict(list)
         for p in observations(docs):
             self._seen[department_id(p.department)].append(p)
-        identity = self._resolve(departments)
+            batch[department_id(p.department)].append(p)
+        identity = resolve_identity(
+            [p for d in departments for p in (*self._known.get(d, ()), *batch[d])],
+            self._overrides)
         self._used.append(_Used(frozenset(departments), identity))
         return identity, fresh
 
@@ -490,7 +504,8 @@ class StreamingLoad:
             raise Unsettled(f"validation found more than the transform in {len(added)} "
                             "documents")
         t = time.perf_counter()
-        rekeyed = apply_identity(self.conn, final, sorted(self._known)) if self._known else ()
+        moved = sorted(set().union(*(_moved(u.identity, final) for u in self._used)))
+        rekeyed = apply_identity(self.conn, final, moved) if moved else ()
         self._touched |= _touched((), rekeyed)
         if self._deferred:
             docs = [e.doc for e in self._deferred if e.doc is not None]
@@ -520,3 +535,19 @@ def _unsettled(used: IdentityMap, final: IdentityMap, compared: set[str]) -> str
         return (f"{len(changed & compared)} projects met another version and their ids or "
                 "names changed after")
     return None
+
+
+def _moved(used: IdentityMap, final: IdentityMap) -> set[str]:
+    """The departments (ids) where ``final`` gives another project or indicator id than
+    ``used`` for a name ``used`` resolved: the only ones whose rows the end re-keys."""
+    department_of: dict[str, str] = {}
+    out: set[str] = set()
+    for (dkey, nkey), pid in used.project_ids.items():
+        department_of[pid] = dkey
+        if final.project_ids.get((dkey, nkey)) != pid:
+            out.add(dkey)
+    for (pid, l1, nkey), iid in used.indicator_ids.items():
+        if final.indicator_ids.get((pid, l1, nkey)) != iid:
+            # (an indicator of a project the map does not name: every department, to be safe)
+            out |= {department_of[pid]} if pid in department_of else set(department_of.values())
+    return {make_id("dep", k) for k in out}

@@ -34,6 +34,7 @@ from load.documents import (
     record_duplicate,
     record_failed,
     refresh_dimensions,
+    reports_to_load,
 )
 from load.engine import (
     WarehouseError,
@@ -100,6 +101,7 @@ __all__ = [
     "record_duplicate",
     "record_failed",
     "refresh_dimensions",
+    "reports_to_load",
     "run_record",
     "start_run",
     "writer",

@@ -1059,6 +1059,14 @@ def _findings_of(tdoc: TransformedDocument, extra: Sequence[Finding]
                    if f.severity == "error" and f.check_code not in KEEPS_OTHER_REPORTS]
 
 
+def reports_to_load(tdoc: TransformedDocument, extra: Sequence[Finding] = ()
+                    ) -> tuple[TransformedReport, ...]:
+    """The reports :func:`load_document` loads from the document when they meet no other
+    version: none when an error quarantines the whole document, else those not kept out."""
+    _, errors = _findings_of(tdoc, extra)
+    return () if errors else tuple(r for r in tdoc.reports if not _kept_out(r))
+
+
 def _quarantine_reason(errors: Sequence[Finding]) -> str:
     return f"隔离：{len(errors)} 个结构错误，未载入事实表；首个：{errors[0].one_line()}"
 
@@ -1098,14 +1106,15 @@ class NewDocument:
 
 def load_new_documents(conn: Connection, run_id: str, docs: Sequence[NewDocument]
                        ) -> list[LoadResult]:
-    """Load documents that are new and meet no other version of any of their project-years,
+    """Load documents that are new and meet no other version of any project-year they load,
     writing each table once for all of them (in the caller's transaction): what
     :func:`load_document` does for each, without a statement per document. A document that
     does not meet the condition (its bytes or id recorded, a project-year held by another
     document or twice among ``docs``) raises :class:`LoadError` before anything is written."""
     if not docs:
         return []
-    pairs = [p for d in docs for p in {(r.project_id, r.fiscal_year) for r in d.tdoc.reports}]
+    pairs = [p for d in docs for p in {(r.project_id, r.fiscal_year)
+                                       for r in reports_to_load(d.tdoc, d.findings)}]
     held = held_project_years(conn, {p for p, _ in pairs}) & set(pairs)
     ids = [d.tdoc.document_id for d in docs]
     recorded = conn.execute(select(source_document.c.document_id).where(
@@ -1314,4 +1323,5 @@ __all__ = [
     "record_duplicate",
     "record_failed",
     "refresh_dimensions",
+    "reports_to_load",
 ]
