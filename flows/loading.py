@@ -2,22 +2,24 @@
 
 Two ways to the same warehouse (the flow picks; :mod:`flows.ingest` wires them):
 
-* **streaming** (:class:`StreamingLoad`): files are transformed, validated (Great Expectations,
-  a batch of whatever has arrived) and loaded while the workers are still extracting the rest,
-  all in ONE transaction. Identity is resolved per batch over the known rows and the files of
-  the batch's departments arrived so far; when the last file is in, identity is resolved once
-  more over everything, as the serial way does. If every id, indicator id and latest name a
-  batch used is what the final resolution gives (a night's files of one department rarely
-  rename a project between them), the transaction commits: the rows are those of the serial
-  way. Otherwise (:class:`Unsettled`), or if anything fails inside the transaction, it is rolled
-  back and the files already extracted are loaded the serial way.
+* **streaming** (:class:`StreamingLoad`): files are transformed and loaded while the workers
+  are still extracting the rest, in the order they were found, all in ONE transaction. Each
+  batch's identity is resolved over the stored rows of its departments and its own files; new
+  files that meet no other version are written with one statement per table for the batch
+  (:func:`load.load_new_documents`); a file that meets another version of a project-year
+  (found by department, printed name and year, and by id) is loaded at the end, under the
+  night's final identity (resolved over everything, as the serial way does), to which the
+  rows loaded before are re-keyed; Great Expectations runs once over every document. When
+  that cannot give the serial way's rows (:class:`Unsettled`: a project that met another
+  version had its ids moved, validation found what the transform had not), or anything fails
+  inside the transaction, it is rolled back and the files are loaded the serial way.
 * **serial** (:func:`load_serial`): after the last file is extracted, identity once over the
   run's departments, every document transformed and validated in one batch, then each file in
   its own transaction (a file that fails to load is recorded, the others load).
 
 Why one transaction for the streaming way: DuckDB aborts a transaction at its first error, and
-loading a file under an id the final identity changes would need the facts it superseded
-back; a rollback gives both, and the serial way is the fallback that records each failure.
+a fallback must find the warehouse as the night found it; the serial way is the fallback that
+records each failure. ``tests/flows/test_streaming_load.py`` holds both ways to the same rows.
 """
 
 from __future__ import annotations
