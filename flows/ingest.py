@@ -445,9 +445,9 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     it publishes the warehouse once the run is on record, and again at the end."""
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
+    _warm_up_validation()
     # (quote(): Prefect does not walk a night's thousands of files looking for futures in a
     # task's arguments, which took seconds a night)
-    _warm_up_validation()
     with clock("discover"):
         sources, passed_over = discover(cfg.paths)
         seen, killed = register(work, run_id, quote(sources), started, reprocess)
@@ -457,7 +457,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
         publish_warehouse(work, cfg.db)  # readers see the run as running
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
     loaded, seconds, way = extract_and_load(cfg, work, run_id, quote(new), workers, progress,
-                                       refresh_all=bool(killed))
+                                            refresh_all=bool(killed))
     results += loaded
     clock.add(seconds)
     counts = _counts(results)
