@@ -250,20 +250,21 @@ def departments_of(docs: Iterable[RawDocument]) -> set[str]:
     return {department_id(r.supervising_department) for d in docs for r in d.reports}
 
 
-def _pairs(tdoc, doc: RawDocument) -> set[tuple[str, int | None]]:
-    """(project id, year) of every report of the document that would load (a report kept
-    out, or a document quarantined whole, meets no version)."""
-    return {(r.project_id, r.fiscal_year) for r in _loading(tdoc, doc)}
+def _pairs(reports: Iterable) -> set[tuple[str, int | None]]:
+    """(project id, year) of the reports."""
+    return {(r.project_id, r.fiscal_year) for r in reports}
 
 
-def _keys(tdoc, doc: RawDocument) -> set[tuple[str, str, int | None]]:
-    """(department id, printed name, year) of every report of the document that would load
-    (see :attr:`StreamingLoad._claimed`)."""
+def _keys(reports: Iterable) -> set[tuple[str, str, int | None]]:
+    """(department id, printed name, year) of the reports (see
+    :attr:`StreamingLoad._claimed`)."""
     return {(r.project.department_id, normalize_name(r.project_name), r.fiscal_year)
-            for r in _loading(tdoc, doc)}
+            for r in reports}
 
 
-def _loading(tdoc, doc: RawDocument):
+def _loading(tdoc, doc: RawDocument) -> tuple:
+    """The document's reports that would load (a report kept out, or a document quarantined
+    whole, meets no version)."""
     return reports_to_load(tdoc, missing_findings(doc, tdoc.document_id))
 
 
@@ -409,18 +410,18 @@ class StreamingLoad:
         fresh_docs: list[tuple[Extracted, object]] = []
         for item in items:
             td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
-            if td is not None and (_keys(td, item.doc) & self._claimed
-                                   or _pairs(td, item.doc) & held):
+            loading = _loading(td, item.doc) if td is not None else ()
+            if td is not None and (_keys(loading) & self._claimed or _pairs(loading) & held):
                 # another version of a project-year: loaded at the end, under the run's
                 # final identity (versions' numbers are compared by indicator id), after
                 # every file found before it; a later file of the same project-year too
                 self._deferred.append(item)
-                self._claimed |= _keys(td, item.doc)
+                self._claimed |= _keys(loading)
             elif (td is not None and item.src.replaces is None
                     and len(self._by_sha[item.src.sha256]) == 1):
                 fresh_docs.append((item, td))  # new, alone: written with the others at once
-                self._claimed |= _keys(td, item.doc)
-                held |= _pairs(td, item.doc)
+                self._claimed |= _keys(loading)
+                held |= _pairs(loading)
             else:
                 self._load(item, tdocs, broken, {})
         self._load_fresh(fresh_docs)
@@ -447,7 +448,7 @@ class StreamingLoad:
             self.results.append(res)
             self._compared.update(res.compared)
             if item.doc is not None and doc_id(item.doc) in tdocs:
-                self._claimed |= _keys(tdocs[doc_id(item.doc)], item.doc)
+                self._claimed |= _keys(_loading(tdocs[doc_id(item.doc)], item.doc))
             log.info("file done 文件已处理: %s %s", res.status, safe_name(s.file_name))
 
     def _identity(self, docs: Sequence[RawDocument]) -> tuple[IdentityMap, list[str]]:
