@@ -362,13 +362,17 @@ def _document_row(document_id: str, src: SourceFile, run_id: str, *, status: str
     )
 
 
-#: from this many rows on, a table's rows are written in one statement from a data frame
-#: (DuckDB runs ``executemany`` a row at a time: ~0.25 ms a row, ~4 µs from a frame)
-BULK_ROWS = 64
+#: from this many rows on, a table's rows are written in one statement from an Arrow table
+#: (DuckDB runs ``executemany`` a row at a time: ~0.25 ms a row of ``fact_indicator_result``
+#: against ~3 ms a statement and a few µs a row from Arrow; measured, ``benchmarks/load_rate.py``)
+BULK_ROWS = 8
+
+#: the ``INSERT … SELECT CAST(…)`` statement of a table and its columns, made once
+_BULK_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def _insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, object]]) -> None:
-    """Insert ``rows`` into ``table``: few with ``executemany``; many through a data frame
+    """Insert ``rows`` into ``table``: few with ``executemany``; more through an Arrow table
     that DuckDB reads on the same connection (so in the same transaction), every value
     passed as text and cast to its column's type (decimals stay exact)."""
     if not rows:
@@ -376,20 +380,24 @@ def _insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, object
     if len(rows) < BULK_ROWS:
         conn.execute(insert(table), list(rows))
         return
-    import pandas as pd
+    import pyarrow as pa
 
-    names = {k for r in rows for k in r}
-    cols = [c for c in table.columns if c.name in names]
-    frame = pd.DataFrame({c.name: [_as_text(r.get(c.name)) for r in rows] for c in cols},
-                         dtype=object)
+    present = {k for r in rows for k in r}
+    names = tuple(c.name for c in table.columns if c.name in present)
     view = f"_jixiao_rows_{table.name}"
+    sql = _BULK_SQL.get((table.name, names))
+    if sql is None:
+        casts = ", ".join(f'CAST("{n}" AS {table.c[n].type.compile(dialect=conn.dialect)})'
+                          for n in names)
+        columns = ", ".join(f'"{n}"' for n in names)
+        sql = f"INSERT INTO {table.name} ({columns}) SELECT {casts} FROM {view}"
+        _BULK_SQL[(table.name, names)] = sql
+    frame = pa.table({n: pa.array([_as_text(r.get(n)) for r in rows], type=pa.string())
+                      for n in names})
     raw = conn.connection.driver_connection
     raw.register(view, frame)
     try:
-        casts = ", ".join(f'CAST("{c.name}" AS {c.type.compile(dialect=conn.dialect)})'
-                          for c in cols)
-        names_sql = ", ".join(f'"{c.name}"' for c in cols)
-        raw.execute(f"INSERT INTO {table.name} ({names_sql}) SELECT {casts} FROM {view}")
+        raw.execute(sql)
     finally:
         raw.unregister(view)
 

@@ -138,7 +138,12 @@ def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
             p.parent.mkdir(parents=True, exist_ok=True)
         target = str(p)
     connect_args = {"read_only": True, "config": dict(READER_CONFIG)} if read_only else {}
-    return create_engine(f"duckdb:///{target}", connect_args=connect_args)
+    engine = create_engine(f"duckdb:///{target}", connect_args=connect_args)
+    # DuckDB binds and returns Python decimals exactly; duckdb-engine says it does not, so
+    # SQLAlchemy went through float both ways: 706742517676.3603 was stored as …3604
+    # (tests/load/test_insert_rows.py)
+    engine.dialect.supports_native_decimal = True
+    return engine
 
 
 def init_db(engine: Engine) -> None:
