@@ -395,6 +395,9 @@ def _insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, object
     frame = pa.table({n: pa.array([_as_text(r.get(n)) for r in rows], type=pa.string())
                       for n in names})
     raw = conn.connection.driver_connection
+    # a result SQLAlchemy left unread (``.first()``, ``.scalar()``) is run to its end first:
+    # DuckDB refuses to register a table while one is open ("unfinished result")
+    raw.complete()
     raw.register(view, frame)
     try:
         raw.execute(sql)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from load import documents
 from load.engine import writer
@@ -120,4 +120,18 @@ def test_few_rows_go_row_by_row_and_many_in_one_statement(engine, monkeypatch):
         assert ways == ["executemany"]  # no SQLAlchemy insert: one statement from Arrow
         assert sorted(conn.execute(select(dq_issue.c.issue_id)).scalars()) == list(
             range(documents.BULK_ROWS + 1))
+        tx.rollback()
+
+
+def test_bulk_after_a_result_left_unread(engine):
+    """A query read only in part (``.first()``) before a bulk write: the write still goes in
+    (DuckDB refuses to register the rows while a result is open)."""
+    rows = [dict(issue_id=i, run_id="r", document_id="d", file_name="f.pdf", fiscal_year=2023,
+                 check_code="x", severity="warning", message="m", detected_at=datetime.now(UTC))
+            for i in range(documents.BULK_ROWS * 3)]
+    with engine.connect() as conn, conn.begin() as tx:
+        documents._insert_rows(conn, dq_issue, rows[:documents.BULK_ROWS])
+        assert conn.execute(select(dq_issue.c.issue_id)).first() is not None  # left open
+        documents._insert_rows(conn, dq_issue, rows[documents.BULK_ROWS:])
+        assert conn.execute(select(func.count()).select_from(dq_issue)).scalar() == len(rows)
         tx.rollback()
