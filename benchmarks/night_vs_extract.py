@@ -6,8 +6,9 @@ Renders N layout-fuzzer documents (seeds 0 … N-1, units and layouts drawn from
 unit's projects recur over years), then, in the same run and on the same files: the extractor
 alone (:func:`extract.extract_file` over N files in ``--workers`` processes), and a night of
 ``ingest-reports`` into a fresh warehouse (the Prefect API started before the clock). With
-``--started``, the warehouse is created and Great Expectations started before the clock too (a
-night of ``jixiao serve``'s process after its first: start-up excluded, as for the empty night);
+``--started``, the warehouse is created, Great Expectations and the workers' fork server started
+before the clock too (a night of ``jixiao serve``'s process after its first: start-up excluded,
+as for the empty night);
 without, the night pays both. Prints both times, the ratio, how the files were loaded
 (``streaming``: while the rest were read) and the night's stages (they overlap). A benchmark,
 not a test.
@@ -43,7 +44,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="+", default=[100, 500])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--started", action="store_true",
-                    help="warehouse created and Great Expectations started before the clock")
+                    help="warehouse created, Great Expectations and the fork server started "
+                         "before the clock")
     args = ap.parse_args()
     from flows.ingest import ingest_reports
     from flows.prefect_server import run_api
@@ -63,9 +65,11 @@ def main() -> None:
             db = str(Path(tmp) / f"w-{n}.duckdb")
             if args.started:
                 from expectations.runner import prepare
+                from flows.pool import start_fork_server
                 from load import writer
 
                 prepare()
+                start_fork_server()
                 with writer(db):
                     pass
             t0 = time.perf_counter()

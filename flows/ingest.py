@@ -52,6 +52,7 @@ from flows.loading import (
     duplicate_reason,
     load_serial,
 )
+from flows.pool import start_fork_server
 from flows.schedule import TZ, NightlySchedule
 from load import (
     AlertRecord,
@@ -446,6 +447,7 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
     _warm_up_validation()
+    start_fork_server()  # the workers' imports, while the files are found and hashed
     # (quote(): Prefect does not walk a night's thousands of files looking for futures in a
     # task's arguments, which took seconds a night)
     with clock("discover"):

@@ -28,6 +28,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from prefect import get_run_logger
@@ -499,26 +500,37 @@ class StreamingLoad:
         self.seconds["transform"] += time.perf_counter() - t
         if self.before_validation is not None:
             self.before_validation()
-        t = time.perf_counter()
-        self.checks = validate_docs(list(self._tdocs.values()))
-        self.seconds["validate"] += time.perf_counter() - t
+        # Great Expectations (Python) runs in a thread while this one re-keys and loads the
+        # deferred files (mostly DuckDB, which lets go of the GIL); those are loaded without
+        # GX findings: if GX finds any, the whole run is rolled back below
+        with ThreadPoolExecutor(1, thread_name_prefix="jixiao-validation") as pool:
+            validation = pool.submit(_timed, validate_docs, list(self._tdocs.values()))
+            t = time.perf_counter()
+            moved = sorted(set().union(*(_moved(u.identity, final) for u in self._used)))
+            rekeyed = apply_identity(self.conn, final, moved) if moved else ()
+            self._touched |= _touched((), rekeyed)
+            if self._deferred:
+                docs = [e.doc for e in self._deferred if e.doc is not None]
+                tdocs, broken = transform_docs(docs, self.rules, final)
+                self._touched |= _touched(tdocs.values(), ())
+                for item in sorted(self._deferred, key=lambda e: self._order.get(e.src.path, 0)):
+                    self._load(item, tdocs, broken, {})
+            self.seconds["load"] += time.perf_counter() - t
+            self.checks, took = validation.result()
+        self.seconds["validate"] += took
         added = sorted(did for did, c in self.checks.items() if _gx_findings(c))
         if added:
             raise Unsettled(f"validation found more than the transform in {len(added)} "
                             "documents")
         t = time.perf_counter()
-        moved = sorted(set().union(*(_moved(u.identity, final) for u in self._used)))
-        rekeyed = apply_identity(self.conn, final, moved) if moved else ()
-        self._touched |= _touched((), rekeyed)
-        if self._deferred:
-            docs = [e.doc for e in self._deferred if e.doc is not None]
-            tdocs, broken = transform_docs(docs, self.rules, final)
-            self._touched |= _touched(tdocs.values(), ())
-            for item in sorted(self._deferred, key=lambda e: self._order.get(e.src.path, 0)):
-                self._load(item, tdocs, broken, self.checks)
         refresh_dimensions(self.conn, None if self.refresh_all else self._touched)
         self.seconds["load"] += time.perf_counter() - t
         return sorted(self.results, key=lambda r: self._order.get(r.path, len(self._order)))
+
+
+def _timed(fn: Callable, *args) -> tuple[object, float]:
+    t = time.perf_counter()
+    return fn(*args), time.perf_counter() - t
 
 
 def _unsettled(used: IdentityMap, final: IdentityMap, compared: set[str]) -> str | None:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -608,26 +608,64 @@ def apply_identity(conn: Connection, identity: IdentityMap,
                 f"{new_pid}; two reports of one year cannot be one project "
                 "(check transform/identity_overrides.csv)")
         targets[key] = rep
-    tables = (*FACT_TABLES, project_alias)
-    # read every moved project-year, delete them all, then insert with new ids (no transient
-    # key clash when ids swap or chain)
-    pending: list[tuple[Table, list[dict]]] = []
-    for rep, new_pid, ind_map in moves:
-        for t in tables:
-            cond = (t.c.project_id == rep.project_id) & (t.c.fiscal_year == rep.fiscal_year)
-            rows = [dict(r) for r in conn.execute(select(t).where(cond)).mappings().all()]
-            for r in rows:
-                r["project_id"] = new_pid
-                if "indicator_id" in r:
-                    r["indicator_id"] = ind_map.get(r["indicator_id"], r["indicator_id"])
-            pending.append((t, rows))
-            conn.execute(delete(t).where(cond))
-    for t, rows in pending:
-        if rows:
-            conn.execute(insert(t), rows)
+    _rekey(conn, [(rep.project_id, rep.fiscal_year, new_pid, ind_map)
+                  for rep, new_pid, ind_map in moves])
     _refresh_dimensions(conn)
     return tuple(Rekeyed(rep.fiscal_year, rep.project_id, new_pid, len(ind_map))
                  for rep, new_pid, ind_map in moves)
+
+
+def _rekey(conn: Connection,
+           moves: Sequence[tuple[str, int | None, str, Mapping[str, str]]]) -> None:
+    """Give the rows of each moved project-year ``(project id, year, new project id,
+    {old indicator id: new})`` their new ids, in every fact table and ``project_alias``: for
+    each table, the moved rows with their new ids are copied aside, then all moved rows are
+    deleted, then the copies inserted (no transient key clash when ids swap or chain); a few
+    statements per table, however many project-years move."""
+    import pyarrow as pa
+
+    projects = pa.table({
+        "old_pid": pa.array([m[0] for m in moves], pa.string()),
+        "year": pa.array([m[1] for m in moves], pa.int32()),
+        "new_pid": pa.array([m[2] for m in moves], pa.string())})
+    indicators = [(pid, year, old, new) for pid, year, _, ind in moves for old, new in ind.items()]
+    indicator_moves = pa.table({
+        "old_pid": pa.array([m[0] for m in indicators], pa.string()),
+        "year": pa.array([m[1] for m in indicators], pa.int32()),
+        "old_iid": pa.array([m[2] for m in indicators], pa.string()),
+        "new_iid": pa.array([m[3] for m in indicators], pa.string())})
+    raw = conn.connection.driver_connection
+    raw.complete()  # (see _insert_rows)
+    raw.register("_jixiao_project_moves", projects)
+    raw.register("_jixiao_indicator_moves", indicator_moves)
+    tables = (*FACT_TABLES, project_alias)
+    try:
+        for t in tables:
+            names = [c.name for c in t.columns]
+            values = ", ".join(
+                "m.new_pid" if n == "project_id"
+                else "coalesce(i.new_iid, t.indicator_id)" if n == "indicator_id"
+                else f't."{n}"' for n in names)
+            join = (" LEFT JOIN _jixiao_indicator_moves AS i ON i.old_pid = t.project_id"
+                    " AND i.year = t.fiscal_year"
+                    " AND i.old_iid = t.indicator_id") if "indicator_id" in names else ""
+            raw.execute(f"CREATE TEMP TABLE _jixiao_moved_{t.name} AS SELECT {values} "
+                        f"FROM {t.name} AS t JOIN _jixiao_project_moves AS m "
+                        "ON m.old_pid = t.project_id "
+                        f"AND m.year = t.fiscal_year{join}")
+        for t in tables:
+            raw.execute(f"DELETE FROM {t.name} AS t USING _jixiao_project_moves AS m "
+                        "WHERE m.old_pid = t.project_id "
+                        "AND m.year = t.fiscal_year")
+        for t in tables:
+            names = ", ".join(f'"{c.name}"' for c in t.columns)
+            raw.execute(f"INSERT INTO {t.name} ({names}) "
+                        f"SELECT * FROM _jixiao_moved_{t.name}")
+    finally:
+        for t in tables:
+            raw.execute(f"DROP TABLE IF EXISTS _jixiao_moved_{t.name}")
+        raw.unregister("_jixiao_project_moves")
+        raw.unregister("_jixiao_indicator_moves")
 
 
 # --------------------------------------------------------------------------------------------
