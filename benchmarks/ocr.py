@@ -127,7 +127,7 @@ def speed() -> None:
 def ten_pages(workers: int) -> None:
     from extract.limits import Limits
     from flows.extraction import extract_all
-    from load.documents import SourceFile
+    from load import SourceFile
 
     gen = generator()
     with tempfile.TemporaryDirectory() as tmp:

@@ -39,7 +39,7 @@ from prefect.cache_policies import NO_CACHE
 from extract.errors import safe_name
 from flows.extraction import Extracted, ended, extract_one
 from flows.pool import GRACE, Ended
-from load.documents import SourceFile
+from load.records import SourceFile
 
 #: the topic on which each task tells the scheduler that it started (its Prefect task run id)
 TOPIC = "jixiao-extract-started"

@@ -18,7 +18,7 @@ from extract import ExtractError, Limits, RawDocument, extract_file
 from extract.errors import NoTextLayer, safe_name
 from flows.pool import Ended, run_all
 from load.checks import error_code_of
-from load.documents import SourceFile
+from load.records import SourceFile
 
 
 @dataclass(frozen=True)

@@ -4,38 +4,20 @@ Imports :mod:`warehouse.schema` and the row types of :mod:`transform`, nothing o
 Public API::
 
     from load import make_engine, init_db, writer, reader            # engines (load.engine)
-    from load import SourceFile, classify, load_document, ...         # history (load.documents)
+    from load import SourceFile, classify, load_document, ...         # documents (load.documents)
     from load import start_run, finish_run, RunCounts, AlertRecord    # run records (load.runs)
 
 One document = one transaction (:func:`load_document`); see :mod:`load.documents` for the
-rules (quarantine, supersession, identity re-keying, idempotence).
+rules (quarantine, supersession, identity re-keying, idempotence). By concern:
+:mod:`load.records` (the records passed around), :mod:`load.history` (files seen, document
+records, findings), :mod:`load.rekey` (identity re-keying), :mod:`load.versions` (which version
+of a project-year keeps the facts), :mod:`load.facts` (fact rows), :mod:`load.dimensions`
+(derived from the facts), :mod:`load.rows` (rows written in few statements).
 """
 
 from load.checks import LOAD_CHECKS, error_code_of
-from load.documents import (
-    LoadError,
-    LoadResult,
-    NewDocument,
-    Rekeyed,
-    Seen,
-    SeenKind,
-    SourceFile,
-    Superseded,
-    apply_identity,
-    classify,
-    classify_all,
-    drop_document,
-    forget_document,
-    held_project_years,
-    known_files,
-    known_projects,
-    load_document,
-    load_new_documents,
-    record_duplicate,
-    record_failed,
-    refresh_dimensions,
-    reports_to_load,
-)
+from load.dimensions import refresh_dimensions
+from load.documents import load_document, load_new_documents, reports_to_load
 from load.engine import (
     WarehouseError,
     WriterBusy,
@@ -49,6 +31,27 @@ from load.engine import (
     writer,
     writer_lock,
 )
+from load.facts import held_project_years
+from load.history import (
+    classify,
+    classify_all,
+    drop_document,
+    forget_document,
+    known_files,
+    record_duplicate,
+    record_failed,
+)
+from load.records import (
+    LoadError,
+    LoadResult,
+    NewDocument,
+    Rekeyed,
+    Seen,
+    SeenKind,
+    SourceFile,
+    Superseded,
+)
+from load.rekey import apply_identity, known_projects
 from load.runs import (
     AlertRecord,
     RecordedFile,

@@ -14,7 +14,7 @@ Conventions (DESIGN.md "Warehouse schema"):
 * every table and column has a ``comment`` (Chinese term, unit, short English);
   ``Table.info["grain"]`` says what one row is, ``Column.info["ref"]`` names the column a key
   points to (no physical foreign keys: DuckDB cannot update a referenced key, and identity
-  re-keying must, see :func:`load.documents.apply_identity`).
+  re-keying must, see :func:`load.rekey.apply_identity`).
 
 Provenance (where each number was printed) is one table, :data:`fact_cell_source`: one row per
 fact value (a funding amount, rate, weight or score; an indicator's target, actual, weight,

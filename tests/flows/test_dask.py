@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from load import reader
-from load.documents import SourceFile
+from load import SourceFile, reader
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.xdist_group("flows")

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 
 from extract.records import RawDocument, RawReport
-from load.documents import LoadResult, SourceFile, known_projects, load_document
+from load import LoadResult, SourceFile, known_projects, load_document
 from transform import transform_document
 from transform.identity import Override, observations, resolve_identity
 from transform.rows import Finding

@@ -11,13 +11,13 @@ from sqlalchemy import text
 
 import load.documents as documents
 from extract import ExtractError, extract_file
-from load.checks import error_code_of
-from load.documents import (
+from load import (
     SeenKind,
     SourceFile,
     classify,
     record_failed,
 )
+from load.checks import error_code_of
 from load.engine import writer
 from tests.load.helpers import MALFORMED, as_new_file, ingest, rows, scalar, snapshot
 from transform.rows import Finding

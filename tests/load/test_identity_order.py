@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from load.documents import apply_identity, known_projects
+from load import apply_identity, known_projects
 from load.engine import writer
 from tests.load.helpers import ingest, rows, snapshot
 from transform.identity import resolve_identity

@@ -1,4 +1,4 @@
-"""The two ways :func:`load.documents._insert_rows` writes rows (``executemany`` for a few,
+"""The two ways :func:`load.rows._insert_rows` writes rows (``executemany`` for a few,
 an Arrow table cast in SQL for more) store the same values: decimals exact, NULLs, booleans,
 times with their zone, any text."""
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from load import documents
+import load.rows as load_rows
 from load.engine import writer
 from warehouse.schema import dq_issue, fact_indicator_result
 
@@ -54,18 +54,18 @@ def engine(tmp_path_factory):
 
 def _stored(engine, table, bulk_rows: int, rows) -> list[tuple]:
     """The rows as stored when written with ``BULK_ROWS = bulk_rows`` (rolled back after)."""
-    was = documents.BULK_ROWS
-    documents.BULK_ROWS = bulk_rows
+    was = load_rows.BULK_ROWS
+    load_rows.BULK_ROWS = bulk_rows
     try:
         with engine.connect() as conn, conn.begin() as tx:
-            documents._insert_rows(conn, table, rows)
+            load_rows._insert_rows(conn, table, rows)
             keys = ", ".join(c.name for c in table.primary_key)  # read as DuckDB gives them
             raw = conn.connection.driver_connection
             stored = raw.execute(f"SELECT * FROM {table.name} ORDER BY {keys}").fetchall()
             tx.rollback()
             return stored
     finally:
-        documents.BULK_ROWS = was
+        load_rows.BULK_ROWS = was
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -102,24 +102,24 @@ def test_bulk_times_keep_their_instant(engine):
 def test_few_rows_go_row_by_row_and_many_in_one_statement(engine, monkeypatch):
     """The threshold is what decides the way (so the bulk way is what a night really uses)."""
     ways = []
-    real_execute = documents.Connection.execute
+    real_execute = load_rows.Connection.execute
 
     def execute(self, statement, *args, **kwargs):
         if getattr(statement, "is_insert", False):
             ways.append("executemany")
         return real_execute(self, statement, *args, **kwargs)
 
-    monkeypatch.setattr(documents.Connection, "execute", execute)
+    monkeypatch.setattr(load_rows.Connection, "execute", execute)
     row = dict(issue_id=0, run_id="r", document_id="d", file_name="f.pdf", fiscal_year=2023,
                check_code="x", severity="warning", message="m", detected_at=datetime.now(UTC))
     with engine.connect() as conn, conn.begin() as tx:
-        documents._insert_rows(conn, dq_issue, [row])
+        load_rows._insert_rows(conn, dq_issue, [row])
         assert ways == ["executemany"]
-        many = [dict(row, issue_id=i) for i in range(1, documents.BULK_ROWS + 1)]
-        documents._insert_rows(conn, dq_issue, many)
+        many = [dict(row, issue_id=i) for i in range(1, load_rows.BULK_ROWS + 1)]
+        load_rows._insert_rows(conn, dq_issue, many)
         assert ways == ["executemany"]  # no SQLAlchemy insert: one statement from Arrow
         assert sorted(conn.execute(select(dq_issue.c.issue_id)).scalars()) == list(
-            range(documents.BULK_ROWS + 1))
+            range(load_rows.BULK_ROWS + 1))
         tx.rollback()
 
 
@@ -128,10 +128,10 @@ def test_bulk_after_a_result_left_unread(engine):
     (DuckDB refuses to register the rows while a result is open)."""
     rows = [dict(issue_id=i, run_id="r", document_id="d", file_name="f.pdf", fiscal_year=2023,
                  check_code="x", severity="warning", message="m", detected_at=datetime.now(UTC))
-            for i in range(documents.BULK_ROWS * 3)]
+            for i in range(load_rows.BULK_ROWS * 3)]
     with engine.connect() as conn, conn.begin() as tx:
-        documents._insert_rows(conn, dq_issue, rows[:documents.BULK_ROWS])
+        load_rows._insert_rows(conn, dq_issue, rows[:load_rows.BULK_ROWS])
         assert conn.execute(select(dq_issue.c.issue_id)).first() is not None  # left open
-        documents._insert_rows(conn, dq_issue, rows[documents.BULK_ROWS:])
+        load_rows._insert_rows(conn, dq_issue, rows[load_rows.BULK_ROWS:])
         assert conn.execute(select(func.count()).select_from(dq_issue)).scalar() == len(rows)
         tx.rollback()

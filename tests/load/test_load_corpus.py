@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from load.documents import (
+from load import (
     SeenKind,
     classify,
     known_projects,

@@ -28,7 +28,7 @@ def build_demo(db: Path) -> None:
     and two malformed files; record an encrypted file as failed, as the night would."""
     from extract import extract_file
     from extract.errors import ExtractError
-    from load.documents import SourceFile, record_failed
+    from load import SourceFile, record_failed
     from load.engine import writer
     from load.runs import RunCounts, finish_run, start_run
     from tests.load.helpers import ingest

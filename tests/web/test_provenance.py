@@ -58,7 +58,7 @@ def found(value, text: str, money_unit: str) -> bool:
 
 def _load(pdf: Path, tmp: Path):
     from extract import extract_file
-    from load.documents import known_projects, load_document
+    from load import known_projects, load_document
     from tests.load.helpers import source_of
     from transform import transform_document
     from transform.identity import observations, resolve_identity
