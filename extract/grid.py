@@ -174,12 +174,15 @@ def turn_upright(raw: list[tuple], edges: list[dict[str, Any]], width: float, he
         return min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
 
     chars = [(r[0], *box(r[1], r[2], r[3], r[4]), r[5], True, 0) for r in raw if r[7] == turn]
+    sideways = turn in (90, 270)  # a quarter turn makes rulings across into rulings down
     turned = []
     for e in edges:
         x0, x1, top, bottom = box(e["x0"], e["x1"], e["top"], e["bottom"])
+        orientation = e["orientation"]
+        if sideways and orientation in ("h", "v"):
+            orientation = "v" if orientation == "h" else "h"
         turned.append({**e, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
-                       "width": x1 - x0, "height": bottom - top,
-                       "orientation": "v" if e["orientation"] == "h" else "h"})
+                       "width": x1 - x0, "height": bottom - top, "orientation": orientation})
     return chars, turned, size[0], size[1]
 
 

@@ -94,3 +94,21 @@ def test_landscape_boxes_on_the_page_as_printed(tmp_path: Path, rotate: int, sid
             inside = Counter(chars_in(page, box))
             want = Counter("".join(value.split()))
             assert not want - inside, (value, box, "".join(inside))
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_file_turned_whole_by_rotate_reads_as_printed(tmp_path: Path, turn: int):
+    """Every page of a real report turned by /Rotate (a scanner or a driver turns the whole
+    file; upside down included): every cell still equals the truth. At 180 degrees the
+    rulings keep their direction (a quarter turn swaps them: the 180 case swapped them too, and
+    no report was read)."""
+    import pypdfium2 as pdfium
+
+    src = CORPUS / "minhang-zonggonghui-2023.pdf"
+    pdf = pdfium.PdfDocument(src)
+    for i in range(len(pdf)):
+        pdf[i].set_rotation(turn)
+    path = tmp_path / f"turned-{turn}.pdf"
+    pdf.save(path)
+    pdf.close()
+    assert diff_document(extract_file(path).to_truth(), truth_of(src)) == []
