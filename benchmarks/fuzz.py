@@ -32,6 +32,7 @@ import pdfplumber  # noqa: E402
 from benchmarks.extract import interleaved  # noqa: E402
 from extract import ExtractError, extract_file  # noqa: E402
 from tests.layout_fuzzer import DIMENSIONS, compare, render  # noqa: E402
+from tests.layout_fuzzer.build import ROTATIONS  # noqa: E402
 
 
 def one(args: tuple[int, str, bool]) -> dict:
@@ -104,7 +105,7 @@ def main() -> None:
         print("  errors: " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
 
     print("\nfailures per dimension value (docs failing / docs with the value, cells exact):")
-    for dim, values in DIMENSIONS.items():
+    for dim, values in {**DIMENSIONS, "page_rotation": sorted(set(ROTATIONS))}.items():
         parts = []
         for v in values:
             rs = [r for r in results if r["dims"][dim] == v]

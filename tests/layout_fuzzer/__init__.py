@@ -10,7 +10,8 @@ wrapping and shading, rulings, page breaks (between reports, inside a block, ins
 or without a repeated header, a merged label cut by a break printed again, on the first part only
 or on the second part only), fonts (CID STSong-Light or an
 embedded CJK TrueType subset; ASCII runs in Helvetica / Times / Courier), money unit and
-thousands separators, target notation and header wording. Content is recombined from the
+thousands separators, target notation and header wording; one file in ten is saved with its
+pages turned by ``/Rotate`` 90, 180 or 270 (drawn apart, so the rest of a seed is unchanged). Content is recombined from the
 bundled truths. The truth has exactly the shape of ``RawDocument.to_truth()`` (without
 ``skipped_pages``) plus ``"seed"`` and ``"dimensions"``.
 """

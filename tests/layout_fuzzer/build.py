@@ -78,6 +78,10 @@ FUND_KEYS = ("budget_initial", "budget_full_year", "executed", "weight", "execut
              "score")
 
 
+#: /Rotate of every page of a document: nine in ten upright, the rest turned each way
+ROTATIONS = (0,) * 27 + (90, 180, 270)
+
+
 def sample_dimensions(rng: random.Random) -> dict[str, Any]:
     return {k: rng.choice(v) for k, v in DIMENSIONS.items()}
 
@@ -289,9 +293,13 @@ def render(seed: int, out_dir: Path) -> tuple[Path, dict[str, Any]]:
             while max(len(cell_lines(t, c)) for c in t.rows[gi].cells[1:]) <= br.row_lines + 1:
                 rep.goal_expected += rep.goal_actual
                 t.rows[gi].cells[1].text = rep.goal_expected
+    # a file saved turned by /Rotate (a scanner or a driver that saves pages sideways or upside
+    # down), one in ten; drawn from a generator of its own, so the other dimensions of every
+    # seed stay what they were
+    dims["page_rotation"] = random.Random(f"rotate-{seed}").choice(ROTATIONS)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf = out_dir / f"fuzz-{seed}.pdf"
-    pages = draw(str(pdf), tables, pagesize, margin, br)
+    pages = draw(str(pdf), tables, pagesize, margin, br, rotation=dims["page_rotation"])
     truth = {
         "file": pdf.name,
         "fiscal_year": year,

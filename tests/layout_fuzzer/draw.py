@@ -276,8 +276,9 @@ def split_row(t: Table, row: Row, avail: float) -> tuple[Row, Row]:
 # ------------------------------------------------------------------------------------ drawing
 
 def draw(path: str, tables: list[Table], pagesize: tuple[float, float], margin: float,
-         br: Breaks) -> dict[int, set[int]]:
-    """Draw everything; returns report index → 1-based pages its rows are on."""
+         br: Breaks, rotation: int = 0) -> dict[int, set[int]]:
+    """Draw everything (each page saved with ``/Rotate rotation``); returns report index →
+    1-based pages its rows are on."""
     placed = paginate(tables, pagesize[1], margin, br)
     page_w, page_h = pagesize
     c = canvas.Canvas(path, pagesize=pagesize, invariant=1, pageCompression=1)
@@ -293,6 +294,8 @@ def draw(path: str, tables: list[Table], pagesize: tuple[float, float], margin: 
                     key = (id(p.table), cell.merge, cell.span)
                     last_of_group[key] = max(last_of_group.get(key, -1), p.page)
     for pg in range(n_pages):
+        if rotation:
+            c.setPageRotation(rotation)
         items = [p for p in placed if (p[0] if isinstance(p, tuple) else p.page) == pg]
         for p in items:
             if isinstance(p, tuple):
