@@ -388,7 +388,7 @@ def _write_rows(columns: list[str], rows: list[tuple], fmt: str) -> bool:
                                     ensure_ascii=False, indent=1) + "\n")
         return True
     if fmt == "csv":
-        from flows.export import write_rows_csv
+        from warehouse.export import write_rows_csv
 
         write_rows_csv(sys.stdout, columns, rows)
         return True
@@ -410,7 +410,7 @@ def _query(db: Path, query: str, params: dict | None = None, command: str = "sql
            ) -> tuple[list[str], list[tuple]]:
     """Columns and rows of one statement on the warehouse opened read-only; one-line errors
     (``jixiao <command>: …``, in Chinese first), exit 1."""
-    from flows.export import QueryError, run_query
+    from warehouse.export import QueryError, run_query
 
     try:
         return run_query(db, query, params)
@@ -449,7 +449,7 @@ def export(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from flows import export as ex
+    from warehouse import export as ex
 
     suffix = to.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
@@ -509,8 +509,8 @@ def export(
 def _standard_workbook(db: Path, unit: str | None, views: bool):
     """The standard sheets and, if ``views`` (parquet), each view's rows as stored (one
     snapshot)."""
-    from flows import export as ex
     from load import read
+    from warehouse import export as ex
 
     try:
         ex.require_warehouse(db)

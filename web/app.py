@@ -261,8 +261,8 @@ def _keep_warm(db: Path, stop: threading.Event) -> None:
 def _return_list(db: Path, department: str | None, implementing_unit: str | None,
                  fmt: str) -> Response:
     """The unit's 退回清单 (问题清单 sheet of ``jixiao export``), as xlsx or CSV."""
-    from flows.export import standard_sheets, units, write_csv, write_xlsx
     from load.engine import read
+    from warehouse.export import standard_sheets, units, write_csv, write_xlsx
 
     if fmt not in ("xlsx", "csv"):
         return Response("format 只能是 xlsx 或 csv", status_code=400,

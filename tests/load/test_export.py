@@ -16,9 +16,9 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.export import file_part, sheet_name
 from load.engine import reader, writer
 from tests.load.conftest import UNIT_B
+from warehouse.export import file_part, sheet_name
 from warehouse.schema import VIEW_COLUMNS, view_column
 
 A = "上海市闵行区总工会"
