@@ -157,18 +157,58 @@ def render(data: bytes, page: int, dpi: int = DPI) -> tuple[np.ndarray, float, f
 
 
 def without_red(img: np.ndarray) -> np.ndarray:
-    """Grey image with red ink (a seal) turned to paper: a pixel whose red channel stands well
-    above green and blue (and is bright) is the seal's ink, not print. Black print under the
-    seal stays black (ink on ink is dark in every channel)."""
+    """Grey image with red ink (a seal) turned to paper (:func:`seal_cleaned`)."""
+    return seal_cleaned(img)[0]
+
+
+#: redness (red channel over green and blue) of paper and grey print: JPEG noise, a tint
+RED_NOISE = 8
+#: the seal's share of the light (its grey over the paper's) is taken at this percentile of its
+#: red pixels' grey: JPEG makes a thin stroke darker than the seal's solid parts (measured on
+#: the two colour fixtures with a seal: the median left strokes that read as 一, 二, 口)
+SEAL_SHARE_PERCENTILE = 10
+#: a seal is this many pixels of red ink at least (a few red specks of JPEG noise are none)
+SEAL_MIN_PIXELS = 200
+#: the seal's mask reaches this far (points) beyond its red ink
+SEAL_MARGIN_PT = 1.5
+
+
+def seal_cleaned(img: np.ndarray, dpi: int = DPI) -> tuple[np.ndarray, np.ndarray | None]:
+    """Grey image with a red seal's ink turned to paper, and the mask of where the seal is
+    (None: no seal).
+
+    Seal ink multiplies what is under it (print under it stays dark): the grey (luminance) of
+    a pixel is the print's times the seal's share. So each pixel's grey is divided by the
+    seal's share where it is covered: its coverage is its redness (red channel over green and
+    blue) over the seal's own (the median of its red pixels), its share the seal's grey over
+    the paper's. The seal becomes paper, print under it stays print, the seal's edges (JPEG
+    keeps the colour at half resolution) fade with their redness, and black print, whose
+    colour JPEG blurs red where a seal crosses it, stays dark (its luminance is kept at full
+    resolution; it is lifted only by the seal's share). A red pixel (red channel :data:`RED_MARGIN` above green and blue,
+    and above :data:`RED_MIN`) is the seal's ink."""
     import cv2
 
     b, g, r = (img[:, :, i].astype(np.int16) for i in range(3))
-    red = (r - np.maximum(g, b) > RED_MARGIN) & (r > RED_MIN)
+    redness = r - np.maximum(g, b)
+    red = (redness > RED_MARGIN) & (r > RED_MIN)
     grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    if red.any():
-        grey = grey.copy()
-        grey[red] = 255
-    return grey
+    if int(np.count_nonzero(red)) < SEAL_MIN_PIXELS:
+        return grey, None
+    paper = float(np.percentile(grey, 75))
+    share = min(max(float(np.percentile(grey[red], SEAL_SHARE_PERCENTILE)) / max(paper, 1.0),
+                    0.05), 1.0)
+    full = max(float(np.median(redness[red])), 1.0)
+    cover = np.clip((redness.astype(np.float32) - RED_NOISE) / (full - RED_NOISE), 0.0, 1.0)
+    # JPEG keeps colour at half resolution: a thin stroke's redness is smeared over twice its
+    # width and halved; its coverage is the most of its neighbourhood's
+    k = max(3, int(dpi / 72) | 1)
+    cover = cv2.dilate(cover, np.ones((k, k), np.uint8))
+    lifted = grey.astype(np.float32) / (1.0 - cover * (1.0 - share))
+    out = np.clip(lifted, 0, 255).astype(np.uint8)
+    k = max(3, int(2 * SEAL_MARGIN_PT * dpi / 72) | 1)
+    mask = cv2.dilate((cover > 0.5).astype(np.uint8),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(bool)
+    return out, mask
 
 
 def ink(grey: np.ndarray) -> np.ndarray:
@@ -233,9 +273,70 @@ class Rulings:
     mask: np.ndarray
 
 
-def rulings(bw: np.ndarray, dpi: int) -> Rulings:
+def _bridged(runs: list[tuple[int, int, int, int]], bw: np.ndarray, seal: np.ndarray | None,
+             tol: int, bridge: int, vertical: bool) -> list[tuple[int, int, int, int]]:
+    """Colinear runs ``(start, end, position, thickness)`` joined across a seal: two runs on
+    one line (positions within ``tol``) are one ruling when the seal lies on the line between
+    them and every pixel of the gap along the line is ink or seal (at most ``bridge`` pixels
+    of it neither: grain). Where the seal's red ink was turned to paper the ruling under it
+    went with it (JPEG blurs colour over a thin line), so the seal stands for the ink there;
+    a ruling that truly ends (a merged cell) leaves paper between the seal's strokes, and
+    stays apart."""
+    if seal is None or len(runs) < 2:
+        return runs
+    out: list[tuple[int, int, int, int]] = []
+    for line in _colinear(runs, tol):
+        line.sort()
+        cur = list(line[0])
+        for a0, a1, c, t in line[1:]:
+            gap0, gap1 = cur[1] + 1, a0  # the gap, end exclusive
+            if gap1 <= gap0:
+                cur[1] = max(cur[1], a1)
+                continue
+            mid = (cur[2] + c) // 2
+            half = max(2, cur[3], t)
+            lo, hi = max(0, mid - half), mid + half + 1
+            if vertical:
+                ink_band, seal_band = bw[gap0:gap1, lo:hi], seal[gap0:gap1, lo:hi]
+                axis = 1
+            else:
+                ink_band, seal_band = bw[lo:hi, gap0:gap1], seal[lo:hi, gap0:gap1]
+                axis = 0
+            sealed = seal_band.any(axis=axis)
+            explained = ink_band.any(axis=axis) | sealed
+            if sealed.any() and int(np.count_nonzero(~explained)) <= bridge:
+                cur[1] = max(cur[1], a1)
+                cur[3] = max(cur[3], t)
+            else:
+                out.append(tuple(cur))  # type: ignore[arg-type]
+                cur = [a0, a1, c, t]
+        out.append(tuple(cur))  # type: ignore[arg-type]
+    return out
+
+
+def _touches(seal: np.ndarray | None, x: int, y: int, w: int, h: int) -> bool:
+    """The box (x, y, w, h), grown by a pixel, meets the seal."""
+    if seal is None:
+        return False
+    return bool(seal[max(0, y - 2):y + h + 2, max(0, x - 2):x + w + 2].any())
+
+
+def _colinear(runs: list[tuple[int, int, int, int]], tol: int
+              ) -> list[list[tuple[int, int, int, int]]]:
+    """Runs grouped by line: positions within ``tol`` of the group's first."""
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for r in sorted(runs, key=lambda r: r[2]):
+        if groups and r[2] - groups[-1][0][2] <= tol:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
+
+
+def rulings(bw: np.ndarray, dpi: int, seal: np.ndarray | None = None) -> Rulings:
     """Horizontal and vertical rulings of a binary page (morphological opening with line
-    kernels); short vertical runs that do not end on horizontal rulings are dropped."""
+    kernels); runs cut by a seal (``seal``: where its ink was) joined again
+    (:func:`_bridged`); vertical runs that do not end on horizontal rulings are dropped."""
     import cv2
 
     px = dpi / 72
@@ -249,27 +350,34 @@ def rulings(bw: np.ndarray, dpi: int) -> Rulings:
     vmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE,
                              cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    tol = max(3, int(2.5 * px))
+    # a run cut by a seal: its pieces may be shorter than a ruling; joined, they must be one
+    short = max(3, bridge) if seal is not None else 0
     hs = []
     n, _, stats, _ = cv2.connectedComponentsWithStats(hmask)
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
-        if w >= hk and h <= 4 * px + 2:
+        if (w >= hk or (short and w >= short and _touches(seal, x, y, w, h))) \
+                and h <= 4 * px + 2:
             hs.append((int(x), int(x + w - 1), int(y + h // 2), int(h)))
-    tol = max(3, int(2.5 * px))
+    hs = [r for r in _bridged(hs, bw, seal, max(2, tol // 2), bridge, vertical=False)
+          if r[1] - r[0] + 1 >= hk]
+    hs = [(a0, a1, c, t) for a0, a1, c, t in hs]
     vs = []
     n, _, stats, _ = cv2.connectedComponentsWithStats(vmask)
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
-        if h < vk or w > 4 * px + 2:
-            continue
-        cx = int(x + w // 2)
+        if (h >= vk or (short and h >= short and _touches(seal, x, y, w, h))) \
+                and w <= 4 * px + 2:
+            vs.append((int(y), int(y + h - 1), int(x + w // 2), int(w)))
+    vs = [r for r in _bridged(vs, bw, seal, max(2, tol // 2), bridge, vertical=True)
+          if r[1] - r[0] + 1 >= vk]
 
-        def meets(yy: int, cx: int = cx) -> bool:
-            return any(abs(hy - yy) <= tol + ht and hx0 - tol <= cx <= hx1 + tol
-                       for hx0, hx1, hy, ht in hs)
+    def meets(yy: int, cx: int) -> bool:
+        return any(abs(hy - yy) <= tol + ht and hx0 - tol <= cx <= hx1 + tol
+                   for hx0, hx1, hy, ht in hs)
 
-        if meets(int(y)) and meets(int(y + h - 1)):
-            vs.append((int(y), int(y + h - 1), cx, int(w)))
+    vs = [(y0, y1, cx, t) for y0, y1, cx, t in vs if meets(y0, cx) and meets(y1, cx)]
     mask = np.zeros_like(bw)
     for x0, x1, y, t in hs:
         mask[max(0, y - t // 2 - 1):y + t // 2 + 2, x0:x1 + 1] = 255
@@ -499,11 +607,13 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     import cv2
 
     started = time.perf_counter()
-    grey = without_red(img) if img.ndim == 3 else img
+    grey, seal = seal_cleaned(img, dpi) if img.ndim == 3 else (img, None)
     angle = skew_angle(ink(grey), dpi)
     grey = upright(grey, angle)
+    if seal is not None:
+        seal = upright(np.where(seal, 0, 255).astype(np.uint8), angle) < 128
     bw = ink(grey)
-    rl = rulings(bw, dpi)
+    rl = rulings(bw, dpi, seal)
     text_bw = np.where(rl.mask > 0, 0, bw).astype(np.uint8)
     clean = np.where(cv2.dilate(rl.mask, np.ones((3, 3), np.uint8)) > 0, 255, grey)
     boxes = pieces(text_bw, rl.mask, dpi)

@@ -13,7 +13,7 @@ import pytest
 
 from extract import extract_file
 from extract.errors import NoTextLayer
-from extract.ocr import _is_dash, rulings, skew_angle, upright, without_red
+from extract.ocr import _is_dash, ink, rulings, seal_cleaned, skew_angle, upright, without_red
 from extract.ocr_repair import REPAIRS, repair_number
 from tests.conftest import ROOT
 from tests.truth import diff_document
@@ -108,6 +108,70 @@ def test_red_seal_dropped_black_print_kept():
     grey = without_red(img)
     assert grey[100, 40] > 200  # the ring
     assert grey[100, 100] < 60 and grey[10, 100] < 60  # the ruling, also under the ring
+
+
+def _jpeg(img: np.ndarray, quality: int = 70) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def _sealed_page() -> np.ndarray:
+    """A colour page (BGR) with a 3 × 2 table, digits in the cells and a red seal (ring,
+    star, thin boxes) over the middle vertical ruling, saved as JPEG as a scanner does."""
+    img = np.full((700, 900, 3), 245, np.uint8)
+    for y in (100, 300, 500):
+        cv2.line(img, (100, y), (800, y), (0, 0, 0), 2)
+    for x in (100, 450, 800):
+        cv2.line(img, (x, 100), (x, 500), (0, 0, 0), 2)
+    for y in (100, 300):
+        for x in (100, 450):
+            cv2.putText(img, "7.50", (x + 110, y + 120), cv2.FONT_HERSHEY_SIMPLEX, 1.2,
+                        (0, 0, 0), 2)
+    seal = np.full_like(img, 255)
+    red = (45, 40, 220)
+    cv2.circle(seal, (450, 300), 160, red, 6)
+    cv2.fillPoly(seal, [np.array([(450, 230), (475, 290), (540, 295), (490, 335), (510, 400),
+                                  (450, 360), (390, 400), (410, 335), (360, 295), (425, 290)],
+                                 np.int32)], red)
+    for k in range(8):
+        a = np.pi * (0.9 + 1.2 * k / 7)
+        x, y = int(450 + 115 * np.cos(a)), int(300 + 115 * np.sin(a))
+        cv2.rectangle(seal, (x - 12, y - 12), (x + 12, y + 12), red, 2)
+    page = (img.astype(np.float32) * seal.astype(np.float32) / 255).astype(np.uint8)
+    return _jpeg(page)
+
+
+def test_seal_turned_to_paper_print_under_it_kept():
+    page = _sealed_page()
+    grey, seal = seal_cleaned(page, DPI)
+    assert seal is not None and seal[187, 337]  # the ring is the seal
+    bw = ink(grey)
+    assert not bw[181:194, 331:344].any()  # the ring, up left
+    assert not bw[262:285, 456:464].any()  # the star's upper arm, beside the ruling
+    assert bw[300, 300] and bw[400, 450]  # the rulings, also under the ring and the star
+    cells = bw[220:240, 560:640]  # "7.50" right of the middle ruling, crossed by the ring
+    assert cells.any()
+
+
+def test_ruling_under_a_seal_bridged():
+    page = _sealed_page()
+    grey, seal = seal_cleaned(page, DPI)
+    bw = ink(grey)
+    band = bw[:, 446:455]
+    band[seal[:, 446:455]] = 0  # the middle ruling lost where the seal crossed it (150 dpi)
+    found = rulings(bw, DPI, seal)
+    assert any(abs(x - 450) <= 3 and y0 <= 105 and y1 >= 495 for y0, y1, x, _ in found.vertical)
+    assert not any(abs(x - 450) <= 3 for _, _, x, _ in rulings(bw, DPI).vertical)
+
+
+def test_a_ruling_that_ends_is_not_bridged_by_a_seal():
+    page = _sealed_page()
+    grey, seal = seal_cleaned(page, DPI)
+    bw = ink(grey)
+    bw[302:500, 446:455] = 0  # a merged cell below: the middle ruling stops at y = 300
+    found = rulings(bw, DPI, seal)
+    assert not any(abs(x - 450) <= 3 and y1 > 320 for _, y1, x, _ in found.vertical)
 
 
 def test_dash_by_shape():
