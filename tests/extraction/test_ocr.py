@@ -13,7 +13,16 @@ import pytest
 
 from extract import extract_file
 from extract.errors import NoTextLayer
-from extract.ocr import _is_dash, ink, rulings, seal_cleaned, skew_angle, upright, without_red
+from extract.ocr import (
+    _is_dash,
+    _punctuation_width,
+    ink,
+    rulings,
+    seal_cleaned,
+    skew_angle,
+    upright,
+    without_red,
+)
 from extract.ocr_repair import REPAIRS, repair_number
 from tests.conftest import ROOT
 from tests.truth import diff_document
@@ -172,6 +181,30 @@ def test_a_ruling_that_ends_is_not_bridged_by_a_seal():
     bw[302:500, 446:455] = 0  # a merged cell below: the middle ruling stops at y = 300
     found = rulings(bw, DPI, seal)
     assert not any(abs(x - 450) <= 3 and y1 > 320 for _, y1, x, _ in found.vertical)
+
+
+def _line(next_at: int) -> np.ndarray:
+    """A printed line 20 px high: a character (0–18), a comma (20–24, low), a character from
+    ``next_at``, and one more after it."""
+    piece = np.zeros((20, 120), np.uint8)
+    piece[:, 0:18] = 255
+    piece[14:20, 20:24] = 255
+    piece[:, next_at:next_at + 18] = 255
+    piece[:, next_at + 20:next_at + 38] = 255
+    return piece
+
+
+@pytest.mark.parametrize(("read", "next_at", "want"), [
+    ("报,由总", 42, "报，由总"),  # a character's advance of blank: full width
+    ("报，由总", 42, "报，由总"),
+    ("报，由总", 28, "报,由总"),  # a third of one: half width, as printed
+    ("报:由总", 28, "报:由总"),
+    ("报，由总", 33, "报，由总"),  # in between: as read
+    ("2,86", 42, "2,86"),  # between digits: a number's, as read
+])
+def test_punctuation_width_from_the_room_it_takes(read, next_at, want):
+    # frame 2 of a 48-px-high crop without border: columns 16–24 hold the mark
+    assert _punctuation_width(read, [0, 2, 5, 8], _line(next_at), 48, 0) == want
 
 
 def test_dash_by_shape():
