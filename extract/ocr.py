@@ -654,6 +654,145 @@ def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
+#: the comparison signs a target may start with
+OPERATORS = "≥≤><="
+#: how a sign is told by its shape (shares of the glyph's ink box): a chevron starts and ends
+#: within this share of one side and has its tip within it of the other; below its tip a
+#: ``≥`` has this much more ink than above it (its bar; measured 2.0–4.3 on the scanned
+#: fixtures, 2.2 drawn), a ``>`` about as much (1.0–1.1 drawn)
+CHEVRON_EDGE = 0.3
+BAR_BELOW, NO_BAR_BELOW = 1.8, 1.25
+#: where the tip lies (share of the glyph's height): a lone chevron's in the middle, one with a
+#: bar under it in its upper part (measured 0.25–0.31 for ``≥`` on the scanned fixtures)
+LONE_TIP, BAR_TIP = (0.38, 0.62), (0.15, 0.42)
+#: the confidence given to a sign told by its shape
+SHAPE_CONFIDENCE = 0.95
+#: a sign's width, as a share of its line's height (measured: ``=`` 0.45–0.53, ``≥`` 0.72–0.82)
+OPERATOR_WIDTH = (0.3, 1.0)
+#: a read this sure of its first characters is left as it is
+SURE = 0.95
+
+
+def _operator_shape(glyph: np.ndarray) -> tuple[str | None, dict]:
+    """The comparison sign a lone glyph (binary, its own columns of a printed line) is, by its
+    shape: two flat bars of one length one above the other are ``=``; a chevron pointing
+    right is ``>``, with a bar under it ``≥`` (a flat bar apart, or a slanted one joined to
+    it, ``⩾``); pointing left ``<`` / ``≤``. None where the shape is none of these or not
+    clearly one."""
+    ys, xs = np.nonzero(glyph)
+    info: dict = {}
+    if len(xs) < 6:
+        return None, info
+    g = glyph[ys.min():ys.max() + 1, xs.min():xs.max() + 1] > 0
+    h, w = g.shape
+    rows = _runs(g.sum(axis=1))
+    info.update(h=h, w=w, rows=len(rows))
+    bars = [int(g[a:b].any(axis=0).sum()) for a, b in rows]
+    if len(rows) == 2 and all(b - a <= 0.45 * h for a, b in rows) \
+            and min(bars) >= 0.85 * max(bars) and min(bars) >= 0.7 * w:
+        return "=", info  # two flat bars of one length (二 has a shorter one on top)
+    if not 0.5 <= w / h <= 1.3 or h < 4 or w < 4:
+        return None, info
+    if len(rows) == 2:  # a chevron over a flat bar of its width: ≥ or ≤
+        (a0, a1), (b0, b1) = rows
+        if b1 - b0 <= 0.3 * h and bars[1] >= 0.7 * w:
+            sign, info = _chevron(g[a0:a1], info)
+            if sign in (">", "<"):
+                return {">": "≥", "<": "≤"}[sign], info
+        return None, info
+    if len(rows) != 1:
+        return None, info
+    return _chevron(g, info)
+
+
+def _chevron(g: np.ndarray, info: dict) -> tuple[str | None, dict]:
+    """``>`` / ``<`` for a lone chevron, ``≥`` / ``≤`` for one with a slanted bar joined under
+    it (⩾), by the edges of its rows (see :func:`_operator_shape`)."""
+    h, w = g.shape
+    if h < 4 or w < 4:
+        return None, info
+    centre = np.array([np.nonzero(r)[0].mean() / (w - 1) if r.any() else np.nan for r in g])
+    right = np.array([np.nonzero(r)[0].max() / (w - 1) if r.any() else 0.0 for r in g])
+    left = np.array([np.nonzero(r)[0].min() / (w - 1) if r.any() else 1.0 for r in g])
+    top = float(np.nanmean(centre[:max(1, h // 6)]))
+    info.update(top=round(top, 2))
+    step = 1.5 / (w - 1)  # a pixel and a half of noise
+    # the tip: the middle of the first band of rows (from the top) reaching the far side (a
+    # slanted bar under the chevron, ⩾, may reach as far lower down); above it the chevron's
+    # outer edge goes out, below its inner corner the inner edge comes back (to the arm's
+    # end: a bar may lie lower)
+    if top <= 1 - CHEVRON_EDGE:  # from the top left down to a tip on the right: > or ≥
+        reach = right >= right.max() - step
+        sign = ">"
+    else:
+        reach = left <= left.min() + step
+        sign = "<"
+    t0 = int(np.argmax(reach))
+    t1 = t0 + (int(np.argmin(reach[t0:])) if not reach[t0:].all() else len(reach) - t0)
+    tip = (t0 + t1 - 1) // 2
+    if sign == ">":
+        end = t0 + int(np.argmax(left[t0:] <= left[t0:].min() + step))
+        corner = t0 + int(np.argmax(left[t0:end + 1]))
+        arm_in, arm_out = right[:t0 + 1], left[corner:end + 1]
+        far = float(right[t0])
+    else:
+        end = t0 + int(np.argmax(right[t0:] >= right[t0:].max() - step))
+        corner = t0 + int(np.argmin(right[t0:end + 1]))
+        arm_in, arm_out = -left[:t0 + 1], -right[corner:end + 1]
+        far = 1 - float(left[t0])
+    info.update(tip=round(tip / h, 2), far=round(far, 2))
+    if not (min(top, 1 - top) <= CHEVRON_EDGE and far >= 1 - CHEVRON_EDGE
+            and np.all(np.diff(arm_in) >= -step) and np.all(np.diff(arm_out) <= step)):
+        return None, info
+    # a bar under the chevron: far more ink below its tip's first row than above it; a lone
+    # chevron: about as much below the tip's middle as above
+    barred = float(g[t0 + 1:].sum()) / max(float(g[:t0].sum()), 1.0)
+    lone = float(g[tip + 1:].sum()) / max(float(g[:tip].sum()), 1.0)
+    info.update(barred=round(barred, 2), lone=round(lone, 2))
+    if barred >= BAR_BELOW and BAR_TIP[0] * h <= t0 <= BAR_TIP[1] * h:
+        return {">": "≥", "<": "≤"}[sign], info
+    if lone <= NO_BAR_BELOW and LONE_TIP[0] * h <= tip <= LONE_TIP[1] * h:
+        return sign, info
+    return None, info
+
+
+def _with_operator(first: Read, piece: np.ndarray, grey: np.ndarray, sharp: np.ndarray,
+                   border: tuple[int, int, int, int], rec: Recognizer) -> Read | None:
+    """The read of a piece that starts with a comparison sign (``≥85.00(%)``), the sign told by
+    its shape (:func:`_operator_shape`) and the rest read again without it: where the reads
+    dropped the sign (``85.00(%)``), took it into the number (``≥5.00(%)``) or doubted it
+    (``>`` its runner-up). None where nothing is to be done: no digit, no lone sign in front,
+    the read already sure of that sign, or the reader sure of another sign (a doubt stays)."""
+    text, probs = first[0], first[1]
+    if not any(c.isdigit() for c in text):
+        return None
+    h = piece.shape[0]
+    runs = _runs(piece.any(axis=0))
+    if len(runs) < 2 or not OPERATOR_WIDTH[0] * h <= runs[0][1] - runs[0][0] <= \
+            OPERATOR_WIDTH[1] * h:
+        return None
+    sign, _ = _operator_shape(piece[:, runs[0][0]:runs[0][1]])
+    if sign is None:
+        return None
+    head = min(probs[:2], default=0.0)
+    if text.startswith(sign) and head >= SURE:
+        return None
+    if text[0] in OPERATORS and text[0] != sign and probs[0] >= 0.5:
+        return None  # the reader saw another sign: the doubt stays
+    if not (text[0] in OPERATORS or text[0].isdigit()):
+        return None  # the reader saw something else in front (约…): not a sign
+    _, _, left, _ = border
+    cut = left + runs[1][0] - left // 2
+    again = _agree(*rec.read([grey[:, cut:], sharp[:, cut:]]))
+    rest = again[0].translate(OCR_FOLD)
+    # the rest read alone must be what the reads gave after the sign, or all of it (the
+    # sign dropped): the sign is then the one thing the reads doubted
+    if not rest[:1].isdigit() or rest not in (text.translate(OCR_FOLD),
+                                              text[1:].translate(OCR_FOLD)):
+        return None
+    _, r_probs, r_alts, r_frames = again
+    return (sign + again[0], [SHAPE_CONFIDENCE, *r_probs], ["", *r_alts], [0, *r_frames])
+
 
 def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dpi: int,
                *, threads: int = 1) -> OcrPage:
@@ -704,6 +843,13 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     read = [(_punctuation_width(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1],
                                 bd[2]), probs, alts, frames)
             for (x0, y0, x1, y1), (raw, probs, alts, frames), bd in zip(boxes, read, borders)]
+    # a target's comparison sign, told by its shape; the rest of the piece read again alone
+    # where the reads doubted or dropped it (the sign's ink beside the first digit)
+    for i in todo:
+        fixed = _with_operator(read[i], text_bw[boxes[i][1]:boxes[i][3], boxes[i][0]:boxes[i][2]],
+                               greys[i], crops[i], borders[i], rec)
+        if fixed is not None:
+            read[i] = fixed
     found: list[OcrPiece] = []
     chars: list[tuple] = []
     for (x0, y0, x1, y1), (raw, probs, alts, _) in zip(boxes, read):

@@ -15,6 +15,7 @@ from extract import extract_file
 from extract.errors import NoTextLayer
 from extract.ocr import (
     _is_dash,
+    _operator_shape,
     _punctuation_width,
     ink,
     rulings,
@@ -205,6 +206,52 @@ def _line(next_at: int) -> np.ndarray:
 def test_punctuation_width_from_the_room_it_takes(read, next_at, want):
     # frame 2 of a 48-px-high crop without border: columns 16–24 hold the mark
     assert _punctuation_width(read, [0, 2, 5, 8], _line(next_at), 48, 0) == want
+
+
+def _sign(kind: str, size: int) -> np.ndarray:
+    """A comparison sign drawn ``size`` pixels high (binary, ink 255): ``⩾`` is the slanted
+    ``≥`` of the CJK fonts the forms are printed in."""
+    thick = max(2, size // 8)
+    img = np.zeros((size + 6, size + 6), np.uint8)
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return int(3 + x * (size - 1)), int(3 + y * (size - 1))
+
+    if kind == "=":
+        img[3:3 + thick, 3:3 + int(0.6 * size)] = 255
+        img[3 + 3 * thick:3 + 4 * thick, 3:3 + int(0.6 * size)] = 255
+        return img
+    if kind == "二":  # a shorter bar on top
+        img[3:3 + thick, 6:3 + int(0.6 * size)] = 255
+        img[3 + 3 * thick:3 + 4 * thick, 3:3 + int(0.8 * size)] = 255
+        return img
+    right = kind in (">", "≥", "⩾")
+    lone = kind in (">", "<")
+    tip, end = (0.5, 1.0) if lone else (0.32, 0.64)
+    a, b = (0, 1) if right else (1, 0)
+    cv2.polylines(img, [np.array([at(a, 0), at(b, tip), at(a, end)])], False, 255, thick)
+    if kind in ("≥", "≤"):
+        cv2.line(img, at(0, 1), at(1, 1), 255, thick)
+    if kind == "⩾":
+        cv2.line(img, at(1, 0.68), at(0, 1), 255, thick)
+    return img
+
+
+@pytest.mark.parametrize("size", [14, 20, 30])
+@pytest.mark.parametrize(("kind", "want"), [
+    (">", ">"), ("<", "<"), ("≥", "≥"), ("⩾", "≥"), ("≤", "≤"), ("=", "="), ("二", None),
+])
+def test_comparison_sign_told_by_its_shape(kind, want, size):
+    assert _operator_shape(_sign(kind, size))[0] == want
+
+
+@pytest.mark.parametrize("size", [14, 20, 30])
+def test_a_digit_is_no_sign(size):
+    for d in "0123456789":
+        img = np.zeros((size + 8, size + 8), np.uint8)
+        cv2.putText(img, d, (2, size + 3), cv2.FONT_HERSHEY_SIMPLEX, size / 22, 255,
+                    max(1, size // 10))
+        assert _operator_shape(img)[0] is None, d
 
 
 def test_dash_by_shape():
