@@ -306,6 +306,28 @@ def test_clean_scan_loads_with_its_confidence(scanned):
     assert all(x.ocr for x in rep.results)
 
 
+def test_row_confidence_found_by_the_boxes_of_its_values(scanned):
+    """Each fact's confidence is its own row's least, found by the boxes of its values (not by
+    its label's text: here the label cells of every row read alike, and one score cell of
+    one row doubtful)."""
+    report = scanned.reports[0]
+    i = 2
+    box = report.indicators[i].box("score")
+    assert box is not None
+
+    def inside(c) -> bool:
+        return box.x0 <= (c.x0 + c.x1) / 2 <= box.x1 and box.top <= (c.top + c.bottom) / 2 <= box.bottom
+
+    labels = {x.level3 for x in report.indicators}
+    cells = tuple(replace(c, confidence=0.41) if inside(c)
+                  else replace(c, text="某指标") if c.text in labels else c
+                  for c in report.ocr_cells)
+    doc = replace(scanned, reports=(replace(report, ocr_cells=cells),))
+    results = transform_document(doc).reports[0].results
+    assert results[i].ocr_confidence == pytest.approx(0.41)
+    assert all(x.ocr_confidence > 0.41 for k, x in enumerate(results) if k != i)
+
+
 def test_a_misread_number_is_caught(scanned):
     """OCR reads 10.00 as 16.00, sure of it: the report's own arithmetic (score ≤ weight,
     Σ scores = total) does not bear it out, so it becomes ocr_uncertain (an error) naming the
