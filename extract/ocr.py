@@ -272,6 +272,8 @@ class Rulings:
     horizontal: tuple[tuple[int, int, int, int], ...]
     vertical: tuple[tuple[int, int, int, int], ...]
     mask: np.ndarray
+    #: ink thicker than a ruling that the line kernels kept (a seal's star), or None
+    blob: np.ndarray | None = None
 
 
 def _bridged(runs: list[tuple[int, int, int, int]], bw: np.ndarray, seal: np.ndarray | None,
@@ -336,8 +338,9 @@ def _colinear(runs: list[tuple[int, int, int, int]], tol: int
 
 def rulings(bw: np.ndarray, dpi: int, seal: np.ndarray | None = None) -> Rulings:
     """Horizontal and vertical rulings of a binary page (morphological opening with line
-    kernels); runs cut by a seal (``seal``: where its ink was) joined again
-    (:func:`_bridged`); vertical runs that do not end on horizontal rulings are dropped."""
+    kernels); runs cut by a seal (``seal``: where its ink was) or by ink thicker than a
+    ruling (a seal's star printed grey in a grey scan) joined again (:func:`_bridged`);
+    vertical runs that do not end on horizontal rulings are dropped."""
     import cv2
 
     px = dpi / 72
@@ -351,6 +354,18 @@ def rulings(bw: np.ndarray, dpi: int, seal: np.ndarray | None = None) -> Rulings
     vmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE,
                              cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    # ink thicker than a ruling that line kernels keep (a seal's star, a filled shape): it
+    # hides the rulings it covers, as a seal's ink does; taken out of the line masks
+    thick = int(4 * px) + 3
+    blob = cv2.morphologyEx(hmask, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_RECT, (1, thick)))
+    blob |= cv2.morphologyEx(vmask, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (thick, 1)))
+    if blob.any():
+        blob = cv2.dilate(blob, np.ones((3, 3), np.uint8))
+        hmask &= ~blob
+        vmask &= ~blob
+        seal = (blob > 0) if seal is None else (seal | (blob > 0))
     tol = max(3, int(2.5 * px))
     # a run cut by a seal: its pieces may be shorter than a ruling; joined, they must be one
     short = max(3, bridge) if seal is not None else 0
@@ -386,7 +401,7 @@ def rulings(bw: np.ndarray, dpi: int, seal: np.ndarray | None = None) -> Rulings
         mask[y0:y1 + 1, max(0, x - t // 2 - 1):x + t // 2 + 2] = 255
     # anything of the opened masks too (thick or doubled lines)
     mask |= (hmask | vmask)
-    return Rulings(tuple(hs), tuple(vs), mask)
+    return Rulings(tuple(hs), tuple(vs), mask, blob if blob.any() else None)
 
 
 def edges_of(r: Rulings, scale: float, height_pt: float) -> list[dict[str, Any]]:

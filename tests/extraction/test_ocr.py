@@ -175,6 +175,18 @@ def test_ruling_under_a_seal_bridged():
     assert not any(abs(x - 450) <= 3 for _, _, x, _ in rulings(bw, DPI).vertical)
 
 
+def test_rulings_under_a_solid_shape_kept():
+    """A seal printed grey in a grey scan is ink like print: its solid star over a crossing of
+    rulings is no ruling, and hides the rulings under it (they go on beyond it)."""
+    page = _grid()
+    cv2.circle(page, (500, 400), 45, 100, -1)  # a solid grey disc on a crossing
+    r = rulings(_ink(page), DPI)
+    assert sorted(x for _, _, x, _ in r.vertical) == pytest.approx([100, 500, 800, 1100], abs=2)
+    assert all(y0 <= 202 and y1 >= 598 for y0, y1, _, _ in r.vertical)
+    assert len(r.horizontal) == 5 and r.blob is not None
+    assert not r.mask[420, 470] and not r.mask[370, 520]  # the disc is not ruling
+
+
 def test_a_ruling_that_ends_is_not_bridged_by_a_seal():
     page = _sealed_page()
     grey, seal = seal_cleaned(page, DPI)
