@@ -46,6 +46,8 @@ pytestmark = pytest.mark.xdist_group("ocr")
     ("0,00", "0.00", "comma_as_point"),
     ("1O.00", "10.00", "letter_o_as_zero"),
     ("·", "-", "lone_mark_as_dash"),
+    ("5.00：", "5.00", "trailing_mark"),
+    ("10.00.", "10.00", "trailing_mark"),
 ])
 def test_certain_repairs(read, want, rule):
     assert repair_number(read) == (want, rule)
@@ -54,6 +56,7 @@ def test_certain_repairs(read, want, rule):
 @pytest.mark.parametrize("read", [
     "10.00", "2,863.00", "1,000", "99.7",  # numbers already: untouched
     "32.K", "5.00=", "3:5", "1:000", "", None,  # no certain repair: left for the checks
+    "5.0：", "5.001", "：5.00",  # a mark after a number cut short, a digit, a leading mark
 ])
 def test_no_repair_where_not_certain(read):
     assert repair_number(read) is None
@@ -264,6 +267,24 @@ def test_a_digit_is_no_sign(size):
         cv2.putText(img, d, (2, size + 3), cv2.FONT_HERSHEY_SIMPLEX, size / 22, 255,
                     max(1, size // 10))
         assert _operator_shape(img)[0] is None, d
+
+
+def _two_marks(upper: int, lower: int) -> np.ndarray:
+    """A mark's columns 20 px high: a dot ``upper`` px high near the middle and one ``lower``
+    px high at the foot of the line."""
+    mark = np.zeros((20, 4), np.uint8)
+    mark[7:7 + upper, :3] = 255
+    mark[14:14 + lower, :3] = 255
+    return mark
+
+
+@pytest.mark.parametrize(("upper", "lower", "want"), [
+    (3, 3, ":"), (3, 5, ";"), (2, 5, ";"), (3, 4, None), (4, 3, None),
+])
+def test_colon_and_semicolon_by_shape(upper, lower, want):
+    from extract.ocr import _mark_shape
+
+    assert _mark_shape(_two_marks(upper, lower)) == want
 
 
 def test_dash_by_shape():
