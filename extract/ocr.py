@@ -317,6 +317,32 @@ def _bridged(runs: list[tuple[int, int, int, int]], bw: np.ndarray, seal: np.nda
     return out
 
 
+def _extended(run: tuple[int, int, int, int], hs: Sequence[tuple[int, int, int, int]],
+              bw: np.ndarray, seal: np.ndarray, tol: int, bridge: int, meets: Any
+              ) -> tuple[int, int, int, int]:
+    """A vertical run whose end does not meet a horizontal ruling, extended along its line to
+    the nearest horizontal ruling across it, where the way there is covered by a seal, as
+    :func:`_bridged` joins two runs (a seal over a table's head hides the top of a ruling)."""
+    y0, y1, cx, t = run
+    half = max(2, t)
+    band = slice(max(0, cx - half), cx + half + 1)
+    for end in (0, 1):
+        yy = (y0, y1)[end]
+        if meets(yy, cx):
+            continue
+        across = [hy for hx0, hx1, hy, _ in hs if hx0 - tol <= cx <= hx1 + tol
+                  and (hy < yy if end == 0 else hy > yy)]
+        if not across:
+            continue
+        hy = max(across) if end == 0 else min(across)
+        lo, hi = (hy, yy) if end == 0 else (yy + 1, hy + 1)
+        sealed = seal[lo:hi, band].any(axis=1)
+        explained = bw[lo:hi, band].any(axis=1) | sealed
+        if sealed.any() and int(np.count_nonzero(~explained)) <= bridge:
+            y0, y1 = (hy, y1) if end == 0 else (y0, hy)
+    return y0, y1, cx, t
+
+
 def _touches(seal: np.ndarray | None, x: int, y: int, w: int, h: int) -> bool:
     """The box (x, y, w, h), grown by a pixel, meets the seal."""
     if seal is None:
@@ -393,6 +419,8 @@ def rulings(bw: np.ndarray, dpi: int, seal: np.ndarray | None = None) -> Rulings
         return any(abs(hy - yy) <= tol + ht and hx0 - tol <= cx <= hx1 + tol
                    for hx0, hx1, hy, ht in hs)
 
+    if seal is not None:  # a run that ends in a seal goes on under it to a ruling
+        vs = [_extended(r, hs, bw, seal, tol, bridge, meets) for r in vs]
     vs = [(y0, y1, cx, t) for y0, y1, cx, t in vs if meets(y0, cx) and meets(y1, cx)]
     mask = np.zeros_like(bw)
     for x0, x1, y, t in hs:

@@ -190,6 +190,21 @@ def test_rulings_under_a_solid_shape_kept():
     assert not r.mask[420, 470] and not r.mask[370, 520]  # the disc is not ruling
 
 
+def test_a_ruling_whose_top_a_seal_hides_goes_on_to_the_ruling_above():
+    bw = np.zeros((600, 900), np.uint8)
+    for y in (100, 300, 500):
+        bw[y - 1:y + 2, 100:801] = 255
+    for x in (100, 800):
+        bw[100:501, x - 1:x + 2] = 255
+    bw[262:501, 449:452] = 255  # the middle ruling, its top under the seal lost
+    yy, xx = np.mgrid[0:600, 0:900]
+    seal = (yy - 150) ** 2 + (xx - 450) ** 2 <= 120 ** 2
+    bw[seal & ((yy - 150) ** 2 + (xx - 450) ** 2 >= 110 ** 2)] = 0  # ring turned to paper
+    found = rulings(bw, DPI, seal)
+    assert any(abs(x - 450) <= 2 and y0 <= 102 and y1 >= 498 for y0, y1, x, _ in found.vertical)
+    assert not any(abs(x - 450) <= 2 for _, _, x, _ in rulings(bw, DPI).vertical)
+
+
 def test_a_ruling_that_ends_is_not_bridged_by_a_seal():
     page = _sealed_page()
     grey, seal = seal_cleaned(page, DPI)
