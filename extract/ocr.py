@@ -7,21 +7,29 @@ ruling edges, in PDF points, top-origin), so the grid builder and the header-dri
 character, kept per cell (:class:`OcrCell`).
 
 1. **Render** the page with pypdfium2 (shipped with pdfplumber) at :data:`DPI`.
-2. **Clean**: red ink (a 公章 over the table) is turned to paper before anything is read; the
-   page is turned upright by the angle of its long horizontal rulings (up to ±
+2. **Clean**: red ink (a 公章 over the table) is turned to paper before anything is read, by
+   the seal's share of the light where it covers (:func:`seal_cleaned`: print under it
+   stays); the page is turned upright by the angle of its long horizontal rulings (up to ±
    :data:`MAX_SKEW` degrees).
 3. **Rulings** by morphology (OpenCV): an opening with a long horizontal (vertical) line
    kernel keeps only the horizontal (vertical) rulings; each run becomes an edge dict like the
-   ones pdfplumber yields. A vertical run that does not meet a horizontal ruling at both ends
-   (a stroke of a large title character) is no ruling. Tables ruled with horizontal lines only
-   simply have no vertical edge, as on a text page.
+   ones pdfplumber yields. Runs cut by the seal (where its ink was, or ink thicker than a
+   ruling: a seal's star printed grey) are joined across it, or go on under it to the ruling
+   they end on. A vertical run that does not meet a horizontal ruling at both ends (a stroke
+   of a large title character) is no ruling. Tables ruled with horizontal lines only simply
+   have no vertical edge, as on a text page.
 4. **Text pieces**: with the rulings erased, the page is cut into the regions the rulings
    enclose (each cell, merged cells included; the band of a table without verticals); inside a
    region, ink rows make printed lines and wide ink gaps cut a line into pieces.
 5. **Recognition only** (no detector): every piece is read by RapidOCR's PP-OCRv4 recognizer
    (the ONNX model inside the ``rapidocr-onnxruntime`` wheel, read from the installed package:
-   nothing is downloaded), in batches; the CTC output gives each character's probability and
-   its runner-up, hence the piece's confidence (its least sure character) and alternatives.
+   nothing is downloaded), one piece a call; the CTC output gives each character's probability
+   and its runner-up, hence the piece's confidence (its least sure character) and
+   alternatives, and each character's place (its output frame).
+6. **Shapes the reader is unsure of**: a target's leading comparison sign (``≥`` ``≤`` ``>``
+   ``<`` ``=``) by its shape, the rest of the piece read again alone; a comma, colon or
+   semicolon in prose given the width the page shows (the room it takes) and, for a colon or
+   semicolon, its kind by its two marks.
 
 The characters of a piece are laid evenly over the piece's box. See the README (*Scanned
 submissions*) for what was measured.
