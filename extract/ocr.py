@@ -7,21 +7,29 @@ ruling edges, in PDF points, top-origin), so the grid builder and the header-dri
 character, kept per cell (:class:`OcrCell`).
 
 1. **Render** the page with pypdfium2 (shipped with pdfplumber) at :data:`DPI`.
-2. **Clean**: red ink (a 公章 over the table) is turned to paper before anything is read; the
-   page is turned upright by the angle of its long horizontal rulings (up to ±
+2. **Clean**: red ink (a 公章 over the table) is turned to paper before anything is read, by
+   the seal's share of the light where it covers (:func:`seal_cleaned`: print under it
+   stays); the page is turned upright by the angle of its long horizontal rulings (up to ±
    :data:`MAX_SKEW` degrees).
 3. **Rulings** by morphology (OpenCV): an opening with a long horizontal (vertical) line
    kernel keeps only the horizontal (vertical) rulings; each run becomes an edge dict like the
-   ones pdfplumber yields. A vertical run that does not meet a horizontal ruling at both ends
-   (a stroke of a large title character) is no ruling. Tables ruled with horizontal lines only
-   simply have no vertical edge, as on a text page.
+   ones pdfplumber yields. Runs cut by the seal (where its ink was, or ink thicker than a
+   ruling: a seal's star printed grey) are joined across it, or go on under it to the ruling
+   they end on. A vertical run that does not meet a horizontal ruling at both ends (a stroke
+   of a large title character) is no ruling. Tables ruled with horizontal lines only simply
+   have no vertical edge, as on a text page.
 4. **Text pieces**: with the rulings erased, the page is cut into the regions the rulings
    enclose (each cell, merged cells included; the band of a table without verticals); inside a
    region, ink rows make printed lines and wide ink gaps cut a line into pieces.
 5. **Recognition only** (no detector): every piece is read by RapidOCR's PP-OCRv4 recognizer
    (the ONNX model inside the ``rapidocr-onnxruntime`` wheel, read from the installed package:
-   nothing is downloaded), in batches; the CTC output gives each character's probability and
-   its runner-up, hence the piece's confidence (its least sure character) and alternatives.
+   nothing is downloaded), one piece a call; the CTC output gives each character's probability
+   and its runner-up, hence the piece's confidence (its least sure character) and
+   alternatives, and each character's place (its output frame).
+6. **Shapes the reader is unsure of**: a target's leading comparison sign (``≥`` ``≤`` ``>``
+   ``<`` ``=``) by its shape, the rest of the piece read again alone; a comma, colon or
+   semicolon in prose given the width the page shows (the room it takes) and, for a colon or
+   semicolon, its kind by its two marks.
 
 The characters of a piece are laid evenly over the piece's box. See the README (*Scanned
 submissions*) for what was measured.
@@ -31,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -157,18 +166,58 @@ def render(data: bytes, page: int, dpi: int = DPI) -> tuple[np.ndarray, float, f
 
 
 def without_red(img: np.ndarray) -> np.ndarray:
-    """Grey image with red ink (a seal) turned to paper: a pixel whose red channel stands well
-    above green and blue (and is bright) is the seal's ink, not print. Black print under the
-    seal stays black (ink on ink is dark in every channel)."""
+    """Grey image with red ink (a seal) turned to paper (:func:`seal_cleaned`)."""
+    return seal_cleaned(img)[0]
+
+
+#: redness (red channel over green and blue) of paper and grey print: JPEG noise, a tint
+RED_NOISE = 8
+#: the seal's share of the light (its grey over the paper's) is taken at this percentile of its
+#: red pixels' grey: JPEG makes a thin stroke darker than the seal's solid parts (measured on
+#: the two colour fixtures with a seal: the median left strokes that read as 一, 二, 口)
+SEAL_SHARE_PERCENTILE = 10
+#: a seal is this many pixels of red ink at least (a few red specks of JPEG noise are none)
+SEAL_MIN_PIXELS = 200
+#: the seal's mask reaches this far (points) beyond its red ink
+SEAL_MARGIN_PT = 1.5
+
+
+def seal_cleaned(img: np.ndarray, dpi: int = DPI) -> tuple[np.ndarray, np.ndarray | None]:
+    """Grey image with a red seal's ink turned to paper, and the mask of where the seal is
+    (None: no seal).
+
+    Seal ink multiplies what is under it (print under it stays dark): the grey (luminance) of
+    a pixel is the print's times the seal's share. So each pixel's grey is divided by the
+    seal's share where it is covered: its coverage is its redness (red channel over green and
+    blue) over the seal's own (the median of its red pixels), its share the seal's grey over
+    the paper's. The seal becomes paper, print under it stays print, the seal's edges (JPEG
+    keeps the colour at half resolution) fade with their redness, and black print, whose
+    colour JPEG blurs red where a seal crosses it, stays dark (its luminance is kept at full
+    resolution; it is lifted only by the seal's share). A red pixel (red channel :data:`RED_MARGIN` above green and blue,
+    and above :data:`RED_MIN`) is the seal's ink."""
     import cv2
 
     b, g, r = (img[:, :, i].astype(np.int16) for i in range(3))
-    red = (r - np.maximum(g, b) > RED_MARGIN) & (r > RED_MIN)
+    redness = r - np.maximum(g, b)
+    red = (redness > RED_MARGIN) & (r > RED_MIN)
     grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    if red.any():
-        grey = grey.copy()
-        grey[red] = 255
-    return grey
+    if int(np.count_nonzero(red)) < SEAL_MIN_PIXELS:
+        return grey, None
+    paper = float(np.percentile(grey, 75))
+    share = min(max(float(np.percentile(grey[red], SEAL_SHARE_PERCENTILE)) / max(paper, 1.0),
+                    0.05), 1.0)
+    full = max(float(np.median(redness[red])), 1.0)
+    cover = np.clip((redness.astype(np.float32) - RED_NOISE) / (full - RED_NOISE), 0.0, 1.0)
+    # JPEG keeps colour at half resolution: a thin stroke's redness is smeared over twice its
+    # width and halved; its coverage is the most of its neighbourhood's
+    k = max(3, int(dpi / 72) | 1)
+    cover = cv2.dilate(cover, np.ones((k, k), np.uint8))
+    lifted = grey.astype(np.float32) / (1.0 - cover * (1.0 - share))
+    out = np.clip(lifted, 0, 255).astype(np.uint8)
+    k = max(3, int(2 * SEAL_MARGIN_PT * dpi / 72) | 1)
+    mask = cv2.dilate((cover > 0.5).astype(np.uint8),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(bool)
+    return out, mask
 
 
 def ink(grey: np.ndarray) -> np.ndarray:
@@ -231,11 +280,101 @@ class Rulings:
     horizontal: tuple[tuple[int, int, int, int], ...]
     vertical: tuple[tuple[int, int, int, int], ...]
     mask: np.ndarray
+    #: ink thicker than a ruling that the line kernels kept (a seal's star), or None
+    blob: np.ndarray | None = None
 
 
-def rulings(bw: np.ndarray, dpi: int) -> Rulings:
+def _bridged(runs: list[tuple[int, int, int, int]], bw: np.ndarray, seal: np.ndarray | None,
+             tol: int, bridge: int, vertical: bool) -> list[tuple[int, int, int, int]]:
+    """Colinear runs ``(start, end, position, thickness)`` joined across a seal: two runs on
+    one line (positions within ``tol``) are one ruling when the seal lies on the line between
+    them and every pixel of the gap along the line is ink or seal (at most ``bridge`` pixels
+    of it neither: grain). Where the seal's red ink was turned to paper the ruling under it
+    went with it (JPEG blurs colour over a thin line), so the seal stands for the ink there;
+    a ruling that truly ends (a merged cell) leaves paper between the seal's strokes, and
+    stays apart."""
+    if seal is None or len(runs) < 2:
+        return runs
+    out: list[tuple[int, int, int, int]] = []
+    for line in _colinear(runs, tol):
+        line.sort()
+        cur = list(line[0])
+        for a0, a1, c, t in line[1:]:
+            gap0, gap1 = cur[1] + 1, a0  # the gap, end exclusive
+            if gap1 <= gap0:
+                cur[1] = max(cur[1], a1)
+                continue
+            mid = (cur[2] + c) // 2
+            half = max(2, cur[3], t)
+            lo, hi = max(0, mid - half), mid + half + 1
+            if vertical:
+                ink_band, seal_band = bw[gap0:gap1, lo:hi], seal[gap0:gap1, lo:hi]
+                axis = 1
+            else:
+                ink_band, seal_band = bw[lo:hi, gap0:gap1], seal[lo:hi, gap0:gap1]
+                axis = 0
+            sealed = seal_band.any(axis=axis)
+            explained = ink_band.any(axis=axis) | sealed
+            if sealed.any() and int(np.count_nonzero(~explained)) <= bridge:
+                cur[1] = max(cur[1], a1)
+                cur[3] = max(cur[3], t)
+            else:
+                out.append(tuple(cur))  # type: ignore[arg-type]
+                cur = [a0, a1, c, t]
+        out.append(tuple(cur))  # type: ignore[arg-type]
+    return out
+
+
+def _extended(run: tuple[int, int, int, int], hs: Sequence[tuple[int, int, int, int]],
+              bw: np.ndarray, seal: np.ndarray, tol: int, bridge: int, meets: Any
+              ) -> tuple[int, int, int, int]:
+    """A vertical run whose end does not meet a horizontal ruling, extended along its line to
+    the nearest horizontal ruling across it, where the way there is covered by a seal, as
+    :func:`_bridged` joins two runs (a seal over a table's head hides the top of a ruling)."""
+    y0, y1, cx, t = run
+    half = max(2, t)
+    band = slice(max(0, cx - half), cx + half + 1)
+    for end in (0, 1):
+        yy = (y0, y1)[end]
+        if meets(yy, cx):
+            continue
+        across = [hy for hx0, hx1, hy, _ in hs if hx0 - tol <= cx <= hx1 + tol
+                  and (hy < yy if end == 0 else hy > yy)]
+        if not across:
+            continue
+        hy = max(across) if end == 0 else min(across)
+        lo, hi = (hy, yy) if end == 0 else (yy + 1, hy + 1)
+        sealed = seal[lo:hi, band].any(axis=1)
+        explained = bw[lo:hi, band].any(axis=1) | sealed
+        if sealed.any() and int(np.count_nonzero(~explained)) <= bridge:
+            y0, y1 = (hy, y1) if end == 0 else (y0, hy)
+    return y0, y1, cx, t
+
+
+def _touches(seal: np.ndarray | None, x: int, y: int, w: int, h: int) -> bool:
+    """The box (x, y, w, h), grown by a pixel, meets the seal."""
+    if seal is None:
+        return False
+    return bool(seal[max(0, y - 2):y + h + 2, max(0, x - 2):x + w + 2].any())
+
+
+def _colinear(runs: list[tuple[int, int, int, int]], tol: int
+              ) -> list[list[tuple[int, int, int, int]]]:
+    """Runs grouped by line: positions within ``tol`` of the group's first."""
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for r in sorted(runs, key=lambda r: r[2]):
+        if groups and r[2] - groups[-1][0][2] <= tol:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
+
+
+def rulings(bw: np.ndarray, dpi: int, seal: np.ndarray | None = None) -> Rulings:
     """Horizontal and vertical rulings of a binary page (morphological opening with line
-    kernels); short vertical runs that do not end on horizontal rulings are dropped."""
+    kernels); runs cut by a seal (``seal``: where its ink was) or by ink thicker than a
+    ruling (a seal's star printed grey in a grey scan) joined again (:func:`_bridged`);
+    vertical runs that do not end on horizontal rulings are dropped."""
     import cv2
 
     px = dpi / 72
@@ -249,27 +388,48 @@ def rulings(bw: np.ndarray, dpi: int) -> Rulings:
     vmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE,
                              cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    # ink thicker than a ruling that line kernels keep (a seal's star, a filled shape): it
+    # hides the rulings it covers, as a seal's ink does; taken out of the line masks
+    thick = int(4 * px) + 3
+    blob = cv2.morphologyEx(hmask, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_RECT, (1, thick)))
+    blob |= cv2.morphologyEx(vmask, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (thick, 1)))
+    if blob.any():
+        blob = cv2.dilate(blob, np.ones((3, 3), np.uint8))
+        hmask &= ~blob
+        vmask &= ~blob
+        seal = (blob > 0) if seal is None else (seal | (blob > 0))
+    tol = max(3, int(2.5 * px))
+    # a run cut by a seal: its pieces may be shorter than a ruling; joined, they must be one
+    short = max(3, bridge) if seal is not None else 0
     hs = []
     n, _, stats, _ = cv2.connectedComponentsWithStats(hmask)
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
-        if w >= hk and h <= 4 * px + 2:
+        if (w >= hk or (short and w >= short and _touches(seal, x, y, w, h))) \
+                and h <= 4 * px + 2:
             hs.append((int(x), int(x + w - 1), int(y + h // 2), int(h)))
-    tol = max(3, int(2.5 * px))
+    hs = [r for r in _bridged(hs, bw, seal, max(2, tol // 2), bridge, vertical=False)
+          if r[1] - r[0] + 1 >= hk]
+    hs = [(a0, a1, c, t) for a0, a1, c, t in hs]
     vs = []
     n, _, stats, _ = cv2.connectedComponentsWithStats(vmask)
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
-        if h < vk or w > 4 * px + 2:
-            continue
-        cx = int(x + w // 2)
+        if (h >= vk or (short and h >= short and _touches(seal, x, y, w, h))) \
+                and w <= 4 * px + 2:
+            vs.append((int(y), int(y + h - 1), int(x + w // 2), int(w)))
+    vs = [r for r in _bridged(vs, bw, seal, max(2, tol // 2), bridge, vertical=True)
+          if r[1] - r[0] + 1 >= vk]
 
-        def meets(yy: int, cx: int = cx) -> bool:
-            return any(abs(hy - yy) <= tol + ht and hx0 - tol <= cx <= hx1 + tol
-                       for hx0, hx1, hy, ht in hs)
+    def meets(yy: int, cx: int) -> bool:
+        return any(abs(hy - yy) <= tol + ht and hx0 - tol <= cx <= hx1 + tol
+                   for hx0, hx1, hy, ht in hs)
 
-        if meets(int(y)) and meets(int(y + h - 1)):
-            vs.append((int(y), int(y + h - 1), cx, int(w)))
+    if seal is not None:  # a run that ends in a seal goes on under it to a ruling
+        vs = [_extended(r, hs, bw, seal, tol, bridge, meets) for r in vs]
+    vs = [(y0, y1, cx, t) for y0, y1, cx, t in vs if meets(y0, cx) and meets(y1, cx)]
     mask = np.zeros_like(bw)
     for x0, x1, y, t in hs:
         mask[max(0, y - t // 2 - 1):y + t // 2 + 2, x0:x1 + 1] = 255
@@ -277,7 +437,7 @@ def rulings(bw: np.ndarray, dpi: int) -> Rulings:
         mask[y0:y1 + 1, max(0, x - t // 2 - 1):x + t // 2 + 2] = 255
     # anything of the opened masks too (thick or doubled lines)
     mask |= (hmask | vmask)
-    return Rulings(tuple(hs), tuple(vs), mask)
+    return Rulings(tuple(hs), tuple(vs), mask, blob if blob.any() else None)
 
 
 def edges_of(r: Rulings, scale: float, height_pt: float) -> list[dict[str, Any]]:
@@ -361,6 +521,12 @@ def pieces(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
 # --------------------------------------------------------------------------- recognition
 
 
+#: one read of a piece: text, each character's probability, runner-up and output frame
+Read = tuple[str, list[float], list[str], list[int]]
+#: columns of the recognizer's 48-pixel-high input per output frame
+FRAME = 8
+
+
 class Recognizer:
     """RapidOCR's PP-OCRv4 text recognizer (its ONNX model from the installed package), with
     the CTC decoding kept per character: probability and runner-up."""
@@ -376,10 +542,12 @@ class Recognizer:
         self._rec = TextRecognizer(rec)
         self.characters: list[str] = self._rec.postprocess_op.character
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, list[float], list[str]]]:
-        """Each crop (BGR) → (text, probability of each character, runner-up of each)."""
+    def read(self, crops: Sequence[np.ndarray]) -> list[Read]:
+        """Each crop (BGR) → (text, probability of each character, runner-up of each, the
+        output frame of each: frame ``t`` is the crop's columns around ``(t + 0.5) ×``
+        :data:`FRAME` × (crop height / 48), the recognizer reading 48-pixel-high lines)."""
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
-        out: list[tuple[str, list[float], list[str]]] = [("", [], [])] * len(crops)
+        out: list[Read] = [("", [], [], [])] * len(crops)
         _, img_h, img_w = self._rec.rec_image_shape
         for start in range(0, len(order), BATCH):
             idx = order[start:start + BATCH]
@@ -390,9 +558,9 @@ class Recognizer:
                 out[i] = self._decode(preds[k])
         return out
 
-    def _decode(self, pred: np.ndarray) -> tuple[str, list[float], list[str]]:
+    def _decode(self, pred: np.ndarray) -> Read:
         best = pred.argmax(axis=1)
-        text, probs, alts = [], [], []
+        text, probs, alts, frames = [], [], [], []
         prev = -1
         for t, c in enumerate(best.tolist()):
             if c != 0 and c != prev:
@@ -406,8 +574,9 @@ class Recognizer:
                 text.append(self.characters[c])
                 probs.append(min(p, 1.0))
                 alts.append(alt)
+                frames.append(t)
             prev = c
-        return "".join(text), probs, alts
+        return "".join(text), probs, alts, frames
 
 
 def _fold(c: str) -> str:
@@ -428,15 +597,14 @@ _NARROW = 0.55
 DISAGREE = 0.3
 
 
-def _agree(first: tuple[str, list[float], list[str]], second: tuple[str, list[float], list[str]]
-           ) -> tuple[str, list[float], list[str]]:
+def _agree(first: Read, second: Read) -> Read:
     """The first read; where the second read agrees, each character as sure as the surer of
     the two; where it differs, every character from where they part made doubtful."""
-    a, pa, alts = first
-    b, pb, _ = second
+    a, pa, alts, frames = first
+    b, pb, _, _ = second
     if a.translate(OCR_FOLD) == b.translate(OCR_FOLD):
         # two reads of two renderings agree: each character as sure as its surer read
-        return a, [max(x, y) for x, y in zip(pa, pb)], alts
+        return a, [max(x, y) for x, y in zip(pa, pb)], alts, frames
     k = 0
     while k < min(len(a), len(b)) and a[k] == b[k]:
         k += 1
@@ -448,7 +616,7 @@ def _agree(first: tuple[str, list[float], list[str]], second: tuple[str, list[fl
         alts[k] = b[k] if k < len(b) else ""
     else:  # the second read is longer: the doubt is on the last character
         pa[-1] = min(pa[-1], DISAGREE) if pa else DISAGREE
-    return a, pa, alts
+    return a, pa, alts, frames
 
 
 def _is_dash(piece: np.ndarray, line: int) -> bool:
@@ -493,17 +661,241 @@ def _alternatives(text: str, probs: list[float], alts: list[str], limit: int = 3
     return tuple(dict.fromkeys(out))
 
 
+#: punctuation printed in either width in the forms' prose (half-width → full-width)
+WIDTHS = {",": "，", ":": "：", ";": "；"}
+_HALF = {v: k for k, v in WIDTHS.items()}
+#: the marks told by their shape and room
+MARKS = frozenset([*WIDTHS, *_HALF, "。"])
+#: the room a punctuation mark takes, from the ink before it to the ink after it, as a share
+#: of the line's height: a full-width mark takes a character's advance (measured 1.0–1.2 on
+#: the scanned fixtures, 150–200 dpi), a half-width one a third of it (0.3–0.5)
+FULL_ROOM, HALF_ROOM = 0.85, 0.65
+#: a mark wider than this share of the line's height is not alone in its ink columns
+MARK_WIDTH = 0.45
+
+
+def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop_height: int,
+                       left: int) -> str:
+    """``text`` with each comma, colon, semicolon and full stop beside a CJK character made
+    what the page shows. The mark's ink columns are found where the recognizer's output frame
+    puts it; a colon's or semicolon's kind from its shape (:func:`_mark_shape`: two dots or a
+    dot over a tail), where that is clear; its width from the blank from the ink before it to
+    the ink after it: a full character's advance is full width (``，``), a third of one half
+    width (``,``). A mark not alone in its columns, or of a shape or room in between, stays as
+    read; a mark at a piece's end keeps its width."""
+    if not any(c in MARKS for c in text) or len(frames) != len(text):
+        return text
+    h = piece.shape[0]
+    runs = _runs(piece.any(axis=0))
+    out = list(text)
+    for i, c in enumerate(text):
+        if c not in MARKS:
+            continue
+        beside = text[max(0, i - 1):i] + text[i + 1:i + 2]
+        if not any(_CJK_CHAR.match(b) for b in beside):
+            continue  # a thousands separator, a ratio, a decimal point: as read
+        x = (frames[i] + 0.5) * FRAME * crop_height / 48 - left
+        k = min(range(len(runs)), key=lambda j: 0 if runs[j][0] <= x < runs[j][1]
+                else min(abs(runs[j][0] - x), abs(runs[j][1] - 1 - x)), default=-1)
+        if k <= 0 or runs[k][1] - runs[k][0] > MARK_WIDTH * h:
+            continue
+        kind = c
+        if _HALF.get(c, c) in ":;":
+            kind = _mark_shape(piece[:, runs[k][0]:runs[k][1]]) or c
+        full = kind in _HALF or kind == "。"
+        if k < len(runs) - 1:
+            room = (runs[k + 1][0] - runs[k - 1][1]) / h
+            full = True if room >= FULL_ROOM else False if room <= HALF_ROOM else full
+        if kind == "。":
+            out[i] = kind
+        else:
+            half = _HALF.get(kind, kind)
+            out[i] = WIDTHS[half] if full else half
+    return "".join(out)
+
+
+#: a punctuation mark's shape: the two marks of a colon or a semicolon are told apart by
+#: their heights (a semicolon's lower one is a tail, this much taller than its dot; measured
+#: 1.5–2.5 at 200 dpi, 1.25–1.7 at 150; a colon's 1.0); a mark
+#: of one piece (a comma, a full stop: too small at 150–200 dpi to tell apart) is left as read
+TAIL_OVER_DOT, DOT_OVER_DOT = 1.6, 1.1
+
+
+def _mark_shape(mark: np.ndarray) -> str | None:
+    """The half-width kind (``:`` or ``;``) of a punctuation mark's ink of two pieces one
+    above the other (binary, its columns of a printed line); None for any other or where
+    unclear."""
+    import cv2
+
+    stats = cv2.connectedComponentsWithStats((mark > 0).astype(np.uint8), 8)[2]
+    parts = sorted((int(s[1]), int(s[1] + s[3]), int(s[3])) for s in stats[1:] if s[4] >= 2)
+    if len(parts) == 2:
+        (_, b0, h0), (t1, _, h1) = parts
+        if b0 > t1:  # side by side: no colon
+            return None
+        if h1 >= TAIL_OVER_DOT * h0:
+            return ";"
+        if h1 <= DOT_OVER_DOT * h0 and h0 <= DOT_OVER_DOT * h1:
+            return ":"
+        return None
+    return None
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+#: the comparison signs a target may start with
+OPERATORS = "≥≤><="
+#: how a sign is told by its shape (shares of the glyph's ink box): a chevron starts and ends
+#: within this share of one side and has its tip within it of the other; below its tip a
+#: ``≥`` has this much more ink than above it (its bar; measured 2.0–4.3 on the scanned
+#: fixtures, 2.2 drawn), a ``>`` about as much (1.0–1.1 drawn)
+CHEVRON_EDGE = 0.3
+BAR_BELOW, NO_BAR_BELOW = 1.8, 1.25
+#: where the tip lies (share of the glyph's height): a lone chevron's in the middle, one with a
+#: bar under it in its upper part (measured 0.25–0.31 for ``≥`` on the scanned fixtures)
+LONE_TIP, BAR_TIP = (0.38, 0.62), (0.15, 0.42)
+#: the confidence given to a sign told by its shape
+SHAPE_CONFIDENCE = 0.95
+#: a sign's width, as a share of its line's height (measured: ``=`` 0.45–0.53, ``≥`` 0.72–0.82)
+OPERATOR_WIDTH = (0.3, 1.0)
+#: a read this sure of its first characters is left as it is
+SURE = 0.95
+
+
+def _operator_shape(glyph: np.ndarray) -> tuple[str | None, dict]:
+    """The comparison sign a lone glyph (binary, its own columns of a printed line) is, by its
+    shape: two flat bars of one length one above the other are ``=``; a chevron pointing
+    right is ``>``, with a bar under it ``≥`` (a flat bar apart, or a slanted one joined to
+    it, ``⩾``); pointing left ``<`` / ``≤``. None where the shape is none of these or not
+    clearly one."""
+    ys, xs = np.nonzero(glyph)
+    info: dict = {}
+    if len(xs) < 6:
+        return None, info
+    g = glyph[ys.min():ys.max() + 1, xs.min():xs.max() + 1] > 0
+    h, w = g.shape
+    rows = _runs(g.sum(axis=1))
+    info.update(h=h, w=w, rows=len(rows))
+    bars = [int(g[a:b].any(axis=0).sum()) for a, b in rows]
+    if len(rows) == 2 and all(b - a <= 0.45 * h for a, b in rows) \
+            and min(bars) >= 0.85 * max(bars) and min(bars) >= 0.7 * w:
+        return "=", info  # two flat bars of one length (二 has a shorter one on top)
+    if not 0.5 <= w / h <= 1.3 or h < 4 or w < 4:
+        return None, info
+    if len(rows) == 2:  # a chevron over a flat bar of its width: ≥ or ≤
+        (a0, a1), (b0, b1) = rows
+        if b1 - b0 <= 0.3 * h and bars[1] >= 0.7 * w:
+            sign, info = _chevron(g[a0:a1], info)
+            if sign in (">", "<"):
+                return {">": "≥", "<": "≤"}[sign], info
+        return None, info
+    if len(rows) != 1:
+        return None, info
+    return _chevron(g, info)
+
+
+def _chevron(g: np.ndarray, info: dict) -> tuple[str | None, dict]:
+    """``>`` / ``<`` for a lone chevron, ``≥`` / ``≤`` for one with a slanted bar joined under
+    it (⩾), by the edges of its rows (see :func:`_operator_shape`)."""
+    h, w = g.shape
+    if h < 4 or w < 4:
+        return None, info
+    centre = np.array([np.nonzero(r)[0].mean() / (w - 1) if r.any() else np.nan for r in g])
+    right = np.array([np.nonzero(r)[0].max() / (w - 1) if r.any() else 0.0 for r in g])
+    left = np.array([np.nonzero(r)[0].min() / (w - 1) if r.any() else 1.0 for r in g])
+    top = float(np.nanmean(centre[:max(1, h // 6)]))
+    info.update(top=round(top, 2))
+    step = 1.5 / (w - 1)  # a pixel and a half of noise
+    # the tip: the middle of the first band of rows (from the top) reaching the far side (a
+    # slanted bar under the chevron, ⩾, may reach as far lower down); above it the chevron's
+    # outer edge goes out, below its inner corner the inner edge comes back (to the arm's
+    # end: a bar may lie lower)
+    if top <= 1 - CHEVRON_EDGE:  # from the top left down to a tip on the right: > or ≥
+        reach = right >= right.max() - step
+        sign = ">"
+    else:
+        reach = left <= left.min() + step
+        sign = "<"
+    t0 = int(np.argmax(reach))
+    t1 = t0 + (int(np.argmin(reach[t0:])) if not reach[t0:].all() else len(reach) - t0)
+    tip = (t0 + t1 - 1) // 2
+    if sign == ">":
+        end = t0 + int(np.argmax(left[t0:] <= left[t0:].min() + step))
+        corner = t0 + int(np.argmax(left[t0:end + 1]))
+        arm_in, arm_out = right[:t0 + 1], left[corner:end + 1]
+        far = float(right[t0])
+    else:
+        end = t0 + int(np.argmax(right[t0:] >= right[t0:].max() - step))
+        corner = t0 + int(np.argmin(right[t0:end + 1]))
+        arm_in, arm_out = -left[:t0 + 1], -right[corner:end + 1]
+        far = 1 - float(left[t0])
+    info.update(tip=round(tip / h, 2), far=round(far, 2))
+    if not (min(top, 1 - top) <= CHEVRON_EDGE and far >= 1 - CHEVRON_EDGE
+            and np.all(np.diff(arm_in) >= -step) and np.all(np.diff(arm_out) <= step)):
+        return None, info
+    # a bar under the chevron: far more ink below its tip's first row than above it; a lone
+    # chevron: about as much below the tip's middle as above
+    barred = float(g[t0 + 1:].sum()) / max(float(g[:t0].sum()), 1.0)
+    lone = float(g[tip + 1:].sum()) / max(float(g[:tip].sum()), 1.0)
+    info.update(barred=round(barred, 2), lone=round(lone, 2))
+    if barred >= BAR_BELOW and BAR_TIP[0] * h <= t0 <= BAR_TIP[1] * h:
+        return {">": "≥", "<": "≤"}[sign], info
+    if lone <= NO_BAR_BELOW and LONE_TIP[0] * h <= tip <= LONE_TIP[1] * h:
+        return sign, info
+    return None, info
+
+
+def _with_operator(first: Read, piece: np.ndarray, grey: np.ndarray, sharp: np.ndarray,
+                   border: tuple[int, int, int, int], rec: Recognizer) -> Read | None:
+    """The read of a piece that starts with a comparison sign (``≥85.00(%)``), the sign told by
+    its shape (:func:`_operator_shape`) and the rest read again without it: where the reads
+    dropped the sign (``85.00(%)``), took it into the number (``≥5.00(%)``) or doubted it
+    (``>`` its runner-up). None where nothing is to be done: no digit, no lone sign in front,
+    the read already sure of that sign, or the reader sure of another sign (a doubt stays)."""
+    text, probs = first[0], first[1]
+    if not any(c.isdigit() for c in text):
+        return None
+    h = piece.shape[0]
+    runs = _runs(piece.any(axis=0))
+    if len(runs) < 2 or not OPERATOR_WIDTH[0] * h <= runs[0][1] - runs[0][0] <= \
+            OPERATOR_WIDTH[1] * h:
+        return None
+    sign, _ = _operator_shape(piece[:, runs[0][0]:runs[0][1]])
+    if sign is None:
+        return None
+    head = min(probs[:2], default=0.0)
+    if text.startswith(sign) and head >= SURE:
+        return None
+    if text[0] in OPERATORS and text[0] != sign and probs[0] >= 0.5:
+        return None  # the reader saw another sign: the doubt stays
+    if not (text[0] in OPERATORS or text[0].isdigit()):
+        return None  # the reader saw something else in front (约…): not a sign
+    _, _, left, _ = border
+    cut = left + runs[1][0] - left // 2
+    again = _agree(*rec.read([grey[:, cut:], sharp[:, cut:]]))
+    rest = again[0].translate(OCR_FOLD)
+    # the rest read alone must be what the reads gave after the sign, or all of it (the
+    # sign dropped): the sign is then the one thing the reads doubted
+    if not rest[:1].isdigit() or rest not in (text.translate(OCR_FOLD),
+                                              text[1:].translate(OCR_FOLD)):
+        return None
+    _, r_probs, r_alts, r_frames = again
+    return (sign + again[0], [SHAPE_CONFIDENCE, *r_probs], ["", *r_alts], [0, *r_frames])
+
+
 def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dpi: int,
                *, threads: int = 1) -> OcrPage:
     """OCR of one page image (BGR or grey, ``dpi``) → :class:`OcrPage`."""
     import cv2
 
     started = time.perf_counter()
-    grey = without_red(img) if img.ndim == 3 else img
+    grey, seal = seal_cleaned(img, dpi) if img.ndim == 3 else (img, None)
     angle = skew_angle(ink(grey), dpi)
     grey = upright(grey, angle)
+    if seal is not None:
+        seal = upright(np.where(seal, 0, 255).astype(np.uint8), angle) < 128
     bw = ink(grey)
-    rl = rulings(bw, dpi)
+    rl = rulings(bw, dpi, seal)
     text_bw = np.where(rl.mask > 0, 0, bw).astype(np.uint8)
     clean = np.where(cv2.dilate(rl.mask, np.ones((3, 3), np.uint8)) > 0, 255, grey)
     boxes = pieces(text_bw, rl.mask, dpi)
@@ -512,11 +904,12 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     # recognizer sees it in running text (alone and scaled to 48 px a dash reads as a dot)
     heights = sorted(y1 - y0 for _, y0, _, y1 in boxes)
     line = heights[len(heights) // 2] if heights else 0
-    crops, greys = [], []
+    crops, greys, borders = [], [], []
     for x0, y0, x1, y1 in boxes:
         pad = max(4, (y1 - y0) // 4)
         extra = max(0, line - (y1 - y0))
         border = (pad + extra // 2, pad + extra - extra // 2, pad + extra // 2, pad + extra // 2)
+        borders.append(border)
         crop = clean[y0:y1, x0:x1]
         _, sharp = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
         crops.append(cv2.cvtColor(cv2.copyMakeBorder(sharp, *border, cv2.BORDER_CONSTANT,
@@ -527,16 +920,28 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     rec = recognizer(threads)
     todo = [i for i, d in enumerate(dash) if not d]
     got = dict(zip(todo, rec.read([greys[i] for i in todo]) if todo else []))
-    read = [("-", [1.0], [""]) if d else got[i] for i, d in enumerate(dash)]
+    read = [("-", [1.0], [""], [0]) if d else got[i] for i, d in enumerate(dash)]
     # a piece with a digit is read a second time, from the crop made black and white: two
     # reads that differ make every character where they part doubtful (the other read is its
     # alternative). Measured: a 150 dpi ``≥85.00(%)`` read ``85.00(%)`` at 0.98 from grey.
     second = [i for i in todo if any(ch.isdigit() for ch in read[i][0])]
     for i, other in zip(second, rec.read([crops[i] for i in second]) if second else []):
         read[i] = _agree(read[i], other)
+    # punctuation printed half or full width, told by the room it takes (the recognizer
+    # gives either, by the script around it)
+    read = [(_punctuation_width(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1],
+                                bd[2]), probs, alts, frames)
+            for (x0, y0, x1, y1), (raw, probs, alts, frames), bd in zip(boxes, read, borders)]
+    # a target's comparison sign, told by its shape; the rest of the piece read again alone
+    # where the reads doubted or dropped it (the sign's ink beside the first digit)
+    for i in todo:
+        fixed = _with_operator(read[i], text_bw[boxes[i][1]:boxes[i][3], boxes[i][0]:boxes[i][2]],
+                               greys[i], crops[i], borders[i], rec)
+        if fixed is not None:
+            read[i] = fixed
     found: list[OcrPiece] = []
     chars: list[tuple] = []
-    for (x0, y0, x1, y1), (raw, probs, alts) in zip(boxes, read):
+    for (x0, y0, x1, y1), (raw, probs, alts, _) in zip(boxes, read):
         text = raw.translate(OCR_FOLD)
         if not text.strip():
             continue

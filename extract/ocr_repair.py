@@ -33,6 +33,9 @@ REPAIRS: tuple[RepairRule, ...] = (
                "a comma before exactly two digits is no thousands separator (groups of three)"),
     RepairRule("letter_o_as_zero", re.compile(r"(?=[\dOo.,]*\d)([\dOo,]+)(\.[\dOo]{2})?"),
                "", "the letter O among digits is the digit 0"),
+    RepairRule("trailing_mark", re.compile(r"(\d+\.\d{2})[:：;；,，。.·'‘’]"), r"\1",
+               "a mark after a number with its two decimals ends nothing: a speck (a seal's "
+               "ink, grain) read beside the number"),
 )
 
 #: a lone mark in a numeric column is the form's ``-`` (not applicable): a small dash read at a

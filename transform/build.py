@@ -39,7 +39,8 @@ from transform.numbers import (
     parse_percent,
     to_halfwidth,
 )
-from transform.ocr_checks import ocr_findings, row_confidence
+from transform.ocr_checks import ocr_findings, row_boxes, row_confidence
+from transform.ocr_checks import squash as _squash
 from transform.rows import (
     CHECKS,
     DimDepartment,
@@ -260,18 +261,23 @@ def _ocr_marked(r: RawReport, ctx: _Ctx, funding: tuple[FactProjectFunding, ...]
                 results: tuple[FactIndicatorResult, ...], evaluation: FactProjectEvaluation):
     """A report read by OCR: each fact marked with its confidence, and the OCR cross-checks
     (:mod:`transform.ocr_checks`) added to the findings."""
-    page = r.pages[0] if r.pages else 0
+    def rows_of(fact: FactProjectFunding) -> list:
+        """The printed rows a funding fact was made of (one, or the rows summed)."""
+        labels = {_squash(t) for t in fact.source_text.split(SUMMED_LABEL_JOIN)}
+        return [x for x in r.funding if _squash(x.source) in labels]
+
+    # each row's confidence from its own cells, found by the boxes of its values
     funding = tuple(replace(f, ocr=True, ocr_confidence=row_confidence(
-        r, f.page or page, f.source_text.split(SUMMED_LABEL_JOIN)[0])) for f in funding)
-    results = tuple(replace(x, ocr=True, ocr_confidence=row_confidence(
-        r, ind.page or page, ind.level3)) for x, ind in zip(results, r.indicators))
+        r, [b for x in rows_of(f) for b in row_boxes(x)])) for f in funding)
+    results = tuple(replace(x, ocr=True, ocr_confidence=row_confidence(r, row_boxes(ind)))
+                    for x, ind in zip(results, r.indicators))
     found = ocr_findings(r, ctx.findings, file=ctx.file, document_id=ctx.document_id)
     ctx.findings.extend(found)
     status = "error" if any(f.severity == "error" for f in found) else evaluation.dq_status
     if status == "ok" and found:
         status = "warning"
-    evaluation = replace(evaluation, ocr=True, ocr_confidence=row_confidence(r, 0, None),
-                         dq_status=status)
+    evaluation = replace(evaluation, ocr=True, ocr_confidence=row_confidence(r, ()),
+                         dq_status=status)  # the report's: every cell
     return funding, results, evaluation
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from extract.records import OcrCell, RawReport
+from extract.records import Box, OcrCell, RawReport
 from transform.rows import Finding
 
 
@@ -74,16 +74,23 @@ def describe(cell: OcrCell) -> str:
             + (f"，可能为{alts}" if alts else ""))
 
 
-def cells_for(report: RawReport, text: str | None, limit: int) -> list[OcrCell]:
+def cells_for(report: RawReport, text: str | None, limit: int,
+              boxes: Iterable[Box] = ()) -> list[OcrCell]:
     """The OCR cells of the report that hold ``text`` (white space aside): equal first, then
-    containing it."""
+    containing it; among the cells in ``boxes`` (the row a finding is about) when given and
+    any there holds it."""
     t = squash(text)
     if not t:
         return []
-    equal = [c for c in report.ocr_cells if squash(c.text) == t]
-    if equal:
-        return equal[:limit]
-    return [c for c in report.ocr_cells if t in squash(c.text)][:limit]
+    pool = list(report.ocr_cells)
+    for cells in ([*cells_in(pool, boxes)], pool) if boxes else (pool,):
+        equal = [c for c in cells if squash(c.text) == t]
+        if equal:
+            return equal[:limit]
+        found = [c for c in cells if t in squash(c.text)]
+        if found:
+            return found[:limit]
+    return []
 
 
 def ocr_findings(report: RawReport, findings: Sequence[Finding], *, file: str,
@@ -116,7 +123,9 @@ def ocr_findings(report: RawReport, findings: Sequence[Finding], *, file: str,
     for f in findings:
         if f.check_code not in ARITHMETIC_CODES:
             continue
-        cells = cells_for(report, f.printed, rules.cells_per_finding)
+        row = [b for x in report.indicators if f.indicator and x.level3 == f.indicator
+               for b in row_boxes(x)]
+        cells = cells_for(report, f.printed, rules.cells_per_finding, row)
         where = "；".join(describe(c) for c in cells) if cells else "未能定位到单元格"
         add("ocr_uncertain", "error", f.page,
             f"OCR 识别的报表未通过自身算术校验（{f.check_code}：{f.message}）；读数：{where}。"
@@ -125,25 +134,31 @@ def ocr_findings(report: RawReport, findings: Sequence[Finding], *, file: str,
     return out
 
 
-def row_confidence(report: RawReport, page: int, label: str | None) -> float | None:
-    """The confidence of a row of an OCR'd report: the least of the cells beside its label
-    (the cells whose vertical centre lies within the label cell's band on that page); the
-    whole report's least where the label is not found; None for a report not read by OCR."""
+def row_confidence(report: RawReport, boxes: Iterable[Box]) -> float | None:
+    """The confidence of a row of an OCR'd report: the least of its cells, found by the boxes
+    the reader gave its values (:attr:`RawIndicator.boxes` …); the whole report's least where
+    no cell is found; None for a report not read by OCR."""
     if not report.ocr:
         return None
-    return _least(_row_cells(report.ocr_cells, page, label) or report.ocr_cells)
+    return _least(cells_in(report.ocr_cells, boxes) or report.ocr_cells)
 
 
-def _row_cells(cells: Iterable[OcrCell], page: int, label: str | None) -> list[OcrCell]:
-    t = squash(label)
-    if not t:
-        return []
-    cells = [c for c in cells if c.page == page]
-    heads = [c for c in cells if squash(c.text) == t]
-    if not heads:
-        return []
-    h = heads[0]
-    return [c for c in cells if h.top - 0.5 <= (c.top + c.bottom) / 2 <= h.bottom + 0.5]
+def cells_in(cells: Iterable[OcrCell], boxes: Iterable[Box]) -> list[OcrCell]:
+    """The OCR cells whose centre lies in one of ``boxes`` (on its page): a value's box is
+    its cell's, or the union of the cells it spans."""
+    boxes = list(boxes)
+    out = []
+    for c in cells:
+        cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+        if any(b.page == c.page and b.x0 - 0.5 <= cx <= b.x1 + 0.5
+               and b.top - 0.5 <= cy <= b.bottom + 0.5 for b in boxes):
+            out.append(c)
+    return out
+
+
+def row_boxes(row: object) -> list[Box]:
+    """Every box a raw row (funding row, indicator) records for its values."""
+    return [b for _, b in getattr(row, "boxes", ())]
 
 
 def _least(cells: Iterable[OcrCell]) -> float | None:
