@@ -145,7 +145,9 @@ def _prepare_validation() -> None:
 @cache
 def _warm_up_validation() -> threading.Thread:
     """Great Expectations takes ~2 s to start (import, context): warm it up in a thread while
-    files are hashed and the workers extract (once per process; GX's context is kept)."""
+    the workers extract (once per process; GX's context is kept). Started once the night knows
+    it has new files: while the files were hashed, the import held the GIL the registration
+    needed, and a night with nothing new does not need GX at all."""
     thread = threading.Thread(target=_prepare_validation, daemon=True, name="jixiao-gx-warm-up")
     thread.start()
     return thread
@@ -446,7 +448,6 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
     it publishes the warehouse once the run is on record, and again at the end."""
     run_id, started, clock = _run_id(), datetime.now(UTC), _Clock()
     _announce(f"入库运行 {run_id} 开始：收件目录 {' '.join(cfg.paths)} → {cfg.db}")
-    _warm_up_validation()
     start_fork_server()  # the workers' imports, while the files are found and hashed
     # (quote(): Prefect does not walk a night's thousands of files looking for futures in a
     # task's arguments, which took seconds a night)
@@ -458,6 +459,8 @@ def _night(cfg: RunConfig, work: str, workers: int, progress: bool, reprocess: s
             recover(cfg, work, killed)
         publish_warehouse(work, cfg.db)  # readers see the run as running
     new = [s for s, k in seen if k.kind == SeenKind.NEW]
+    if new:
+        _warm_up_validation()
     loaded, seconds, way = extract_and_load(cfg, work, run_id, quote(new), workers, progress,
                                             refresh_all=bool(killed))
     results += loaded

@@ -498,7 +498,7 @@ class StreamingLoad:
             if why:
                 raise Unsettled(f"departments {sorted(used.departments)}: {why}")
         self.seconds["transform"] += time.perf_counter() - t
-        if self.before_validation is not None:
+        if self.before_validation is not None and self._tdocs:
             self.before_validation()
         # Great Expectations (Python) runs in a thread while this one re-keys and loads the
         # deferred files (mostly DuckDB, which lets go of the GIL); those are loaded without
