@@ -263,10 +263,18 @@ def _keys(reports: Iterable) -> set[tuple[str, str, int | None]]:
             for r in reports}
 
 
-def _loading(tdoc, doc: RawDocument) -> tuple:
+def _loading(tdoc, doc: RawDocument) -> tuple[tuple, tuple[Finding, ...]]:
     """The document's reports that would load (a report kept out, or a document quarantined
-    whole, meets no version)."""
-    return reports_to_load(tdoc, missing_findings(doc, tdoc.document_id))
+    whole, meets no version), and the findings of reports printed but not read that decide it
+    (computed once: the load records them)."""
+    missing = tuple(missing_findings(doc, tdoc.document_id))
+    return reports_to_load(tdoc, missing), missing
+
+
+def _refresh_all(new: Sequence[SourceFile], asked: bool) -> bool:
+    """Derive every dimension, not only the touched projects': when asked (after a killed
+    run), or when a file read again replaces its earlier reading."""
+    return asked or any(s.replaces for s in new)
 
 
 def _touched(tdocs: Iterable, rekeyed: Iterable) -> set[str]:
@@ -312,8 +320,7 @@ def load_serial(engine, run_id: str, new: Sequence[SourceFile],
         results.append(load_file(engine, run_id, replace(extracted[s.sha256], src=s),
                                  tdocs, broken, checks))
         log.info("file done 文件已处理: %s %s", results[-1].status, safe_name(s.file_name))
-    touched = None if refresh_all or any(s.replaces for s in new) else _touched(
-        tdocs.values(), rekeyed)
+    touched = None if _refresh_all(new, refresh_all) else _touched(tdocs.values(), rekeyed)
     with engine.begin() as conn:
         refresh_dimensions(conn, touched)
     seconds["load"] += time.perf_counter() - t
@@ -342,7 +349,7 @@ class StreamingLoad:
                  seconds: Seconds | None = None, before_validation: Callable[[], None] | None = None
                  ) -> None:
         self.conn, self.run_id, self.rules = conn, run_id, rules
-        self.refresh_all = refresh_all or any(s.replaces for s in new)
+        self.refresh_all = _refresh_all(new, refresh_all)
         self.on_file = on_file
         self.seconds = seconds if seconds is not None else defaultdict(float)
         self.before_validation = before_validation
@@ -408,10 +415,10 @@ class StreamingLoad:
         # file holds under another name goes to the end as well, where ids are final)
         held = held_project_years(self.conn, {r.project_id for td in tdocs.values()
                                               for r in td.reports})
-        fresh_docs: list[tuple[Extracted, object]] = []
+        fresh_docs: list[tuple[Extracted, object, tuple[Finding, ...]]] = []
         for item in items:
             td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
-            loading = _loading(td, item.doc) if td is not None else ()
+            loading, missing = _loading(td, item.doc) if td is not None else ((), ())
             if td is not None and (_keys(loading) & self._claimed or _pairs(loading) & held):
                 # another version of a project-year: loaded at the end, under the run's
                 # final identity (versions' numbers are compared by indicator id), after
@@ -420,7 +427,7 @@ class StreamingLoad:
                 self._claimed |= _keys(loading)
             elif (td is not None and item.src.replaces is None
                     and len(self._by_sha[item.src.sha256]) == 1):
-                fresh_docs.append((item, td))  # new, alone: written with the others at once
+                fresh_docs.append((item, td, missing))  # new, alone: written with the others
                 self._claimed |= _keys(loading)
                 held |= _pairs(loading)
             else:
@@ -428,13 +435,14 @@ class StreamingLoad:
         self._load_fresh(fresh_docs)
         self.seconds["load"] += time.perf_counter() - t
 
-    def _load_fresh(self, fresh: Sequence[tuple[Extracted, object]]) -> None:
+    def _load_fresh(self, fresh: Sequence[tuple[Extracted, object, tuple[Finding, ...]]]
+                    ) -> None:
         """New files that meet no other version, each table written once for all of them."""
         got = load_new_documents(self.conn, self.run_id, [
-            NewDocument(item.src, td, missing_findings(item.doc, td.document_id),
-                        item.doc.page_count) for item, td in fresh])
+            NewDocument(item.src, td, missing, item.doc.page_count)
+            for item, td, missing in fresh])
         log = _logger()
-        for (item, _), res in zip(fresh, got, strict=True):
+        for (item, _, _), res in zip(fresh, got, strict=True):
             self.on_file(item.src.file_name)
             self.results.append(_file_result(item.src, unit_of(item.doc), res))
             log.info("file done 文件已处理: %s %s", res.status, safe_name(item.src.file_name))
@@ -448,9 +456,9 @@ class StreamingLoad:
                             checks, strict=True)
             self.results.append(res)
             self._compared.update(res.compared)
-            if item.doc is not None and doc_id(item.doc) in tdocs:
-                self._claimed |= _keys(_loading(tdocs[doc_id(item.doc)], item.doc))
             log.info("file done 文件已处理: %s %s", res.status, safe_name(s.file_name))
+        if item.doc is not None and doc_id(item.doc) in tdocs:
+            self._claimed |= _keys(_loading(tdocs[doc_id(item.doc)], item.doc)[0])
 
     def _identity(self, docs: Sequence[RawDocument]) -> tuple[IdentityMap, list[str]]:
         """The batch's identity: over the stored rows of the batch's departments and the
