@@ -86,6 +86,11 @@ def source_query(project_id: str, year: int, field: str, item: str = "") -> str:
     return urlencode({"p": project_id, "y": year, "f": field, "i": item})
 
 
+def _text(message: str, status: int) -> Response:
+    """A short answer in plain text (a file or page not found, a bad parameter)."""
+    return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+
+
 # ----------------------------------------------------------------------------- the app
 
 class TokenGate(BaseHTTPMiddleware):
@@ -221,11 +226,11 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
         with Q.connect(db) as con:
             doc = Q.document(con, document_id)
         if doc is None:
-            return Response("未找到文件", status_code=404, media_type="text/plain; charset=utf-8")
+            return _text("未找到文件", 404)
         try:
             png, _, _ = page_png(doc["path"], number)
         except PageNotFound as exc:
-            return Response(str(exc), status_code=404, media_type="text/plain; charset=utf-8")
+            return _text(str(exc), 404)
         return Response(png, media_type="image/png",
                         headers={"Cache-Control": "private, max-age=300"})
 
@@ -234,8 +239,7 @@ def create_app(db: str | Path, *, token: str | None = None) -> FastAPI:
         with Q.connect(db) as con:
             doc = Q.document(con, document_id)
         if doc is None or not Path(doc["path"]).is_file():
-            return Response("文件不在原位置（已被移动或删除）", status_code=404,
-                            media_type="text/plain; charset=utf-8")
+            return _text("文件不在原位置（已被移动或删除）", 404)
         return FileResponse(doc["path"], media_type="application/pdf",
                             filename=doc["file_name"])
 
@@ -265,15 +269,13 @@ def _return_list(db: Path, department: str | None, implementing_unit: str | None
     from warehouse.export import standard_sheets, units, write_csv, write_xlsx
 
     if fmt not in ("xlsx", "csv"):
-        return Response("format 只能是 xlsx 或 csv", status_code=400,
-                        media_type="text/plain; charset=utf-8")
+        return _text("format 只能是 xlsx 或 csv", 400)
     if not db.is_file():
         raise Q.NoWarehouse(str(db))
     label = unit_label(department, implementing_unit)
     who = implementing_unit or department
     if not who:
-        return Response("请指定单位（d=主管部门，u=实施单位）", status_code=400,
-                        media_type="text/plain; charset=utf-8")
+        return _text("请指定单位（d=主管部门，u=实施单位）", 400)
 
     def unit_list(conn):
         # the workbook of the units whose names contain this one's, in the order of units():
@@ -286,8 +288,7 @@ def _return_list(db: Path, department: str | None, implementing_unit: str | None
 
     sheet = read(db, unit_list)
     if sheet is None:
-        return Response(f"没有单位“{label}”的自评表或问题", status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return _text(f"没有单位“{label}”的自评表或问题", 404)
     name = f"退回清单-{label}"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"list.{fmt}"
