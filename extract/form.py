@@ -25,6 +25,8 @@ from extract.grid import (
     split_at_strings,
     split_cell,
     split_line,
+    turn_box,
+    turned_size,
 )
 from extract.records import Box, RawFundingRow, RawIndicator, RawReport
 
@@ -57,19 +59,11 @@ def cell_box(page: int, cells: list[Cell]) -> Box | None:
 def unturn(box: Box, turn: int, width: float, height: float) -> Box:
     """A box on a page read turned upright (:func:`extract.grid.turn_upright`, ``turn``
     degrees, the page ``width`` × ``height`` as printed) → the same box on the page as printed."""
-    if turn == 90:
-        def pt(x: float, t: float) -> tuple[float, float]:
-            return t, height - x
-    elif turn == 270:
-        def pt(x: float, t: float) -> tuple[float, float]:
-            return width - t, x
-    elif turn == 180:
-        def pt(x: float, t: float) -> tuple[float, float]:
-            return width - x, height - t
-    else:
+    if turn not in (90, 180, 270):
         return box
-    (ax, at), (bx, bt) = pt(box.x0, box.top), pt(box.x1, box.bottom)
-    return Box(box.page, min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)).rounded()
+    x0, x1, top, bottom = turn_box(box.x0, box.x1, box.top, box.bottom, (360 - turn) % 360,
+                                   *turned_size(turn, width, height))
+    return Box(box.page, x0, top, x1, bottom).rounded()
 
 
 def _value(text: str | None) -> str | None:

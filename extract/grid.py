@@ -144,34 +144,47 @@ def main_turn(raw: Sequence[tuple]) -> int:
     return max(sorted(counts), key=counts.__getitem__) if counts else 0
 
 
-def turn_upright(raw: list[tuple], edges: list[dict[str, Any]], width: float, height: float,
-                 turn: int) -> tuple[list[tuple], list[dict[str, Any]], float, float]:
-    """Rotate a page whose text runs ``turn`` degrees (a table printed sideways) so that it
-    reads left to right; text of other directions is dropped. Returns chars, edges, size."""
+def turned_size(turn: int, width: float, height: float) -> tuple[float, float]:
+    """The size of a ``width`` × ``height`` page turned by ``turn`` degrees (0/90/180/270)."""
+    return (height, width) if turn in (90, 270) else (width, height)
+
+
+def turn_box(x0: float, x1: float, top: float, bottom: float, turn: int, width: float,
+             height: float) -> tuple[float, float, float, float]:
+    """A box on a ``width`` × ``height`` page whose text runs ``turn`` degrees → the same box
+    on the page turned so that the text reads left to right (``x0, x1, top, bottom``). Turning
+    back is turning by ``360 - turn`` on the turned page (:func:`turned_size`)."""
     if turn == 90:  # reads bottom to top: turn the page clockwise
 
         def pt(x: float, t: float) -> tuple[float, float]:
             return height - t, x
 
-        size = (height, width)
     elif turn == 270:  # reads top to bottom: turn it counter-clockwise
 
         def pt(x: float, t: float) -> tuple[float, float]:
             return t, width - x
 
-        size = (height, width)
     elif turn == 180:
 
         def pt(x: float, t: float) -> tuple[float, float]:
             return width - x, height - t
 
-        size = (width, height)
     else:
+        return x0, x1, top, bottom
+    (ax, at), (bx, bt) = pt(x0, top), pt(x1, bottom)
+    return min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+
+
+def turn_upright(raw: list[tuple], edges: list[dict[str, Any]], width: float, height: float,
+                 turn: int) -> tuple[list[tuple], list[dict[str, Any]], float, float]:
+    """Rotate a page whose text runs ``turn`` degrees (a table printed sideways) so that it
+    reads left to right; text of other directions is dropped. Returns chars, edges, size."""
+    if turn not in (90, 180, 270):
         return [r for r in raw if r[7] == 0], edges, width, height
+    size = turned_size(turn, width, height)
 
     def box(x0: float, x1: float, top: float, bottom: float) -> tuple[float, float, float, float]:
-        (ax, at), (bx, bt) = pt(x0, top), pt(x1, bottom)
-        return min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+        return turn_box(x0, x1, top, bottom, turn, width, height)
 
     chars = [(r[0], *box(r[1], r[2], r[3], r[4]), r[5], True, 0) for r in raw if r[7] == turn]
     sideways = turn in (90, 270)  # a quarter turn makes rulings across into rulings down
