@@ -145,16 +145,13 @@ class FactProjectEvaluation:
     ocr_confidence: float | None = None
 
 
-#: fact_cell_source.fact values: the fact table a value belongs to
-CELL_SOURCE_FACTS = ("fact_project_funding", "fact_indicator_result", "fact_project_evaluation")
-
-
 @dataclass(frozen=True, slots=True)
 class FactCellSource:
     """fact_cell_source: where one value of a fact row was printed (provenance).
 
     ``fact`` and ``field`` name the fact table and column (``fact_indicator_result`` /
-    ``target_text``); ``funding_source`` or ``indicator_id`` the row within the project-year.
+    ``target_text``; the tables allowed: :data:`warehouse.schema.CELL_SOURCE_FACTS`);
+    ``funding_source`` or ``indicator_id`` the row within the project-year.
     A value summed from several printed rows (Sichuan's 其他 sources) has one box per row
     (``part`` 1, 2 …). Box in PDF points, origin top-left (pdfplumber's coordinates)."""
 
