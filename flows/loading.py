@@ -9,7 +9,9 @@ Two ways to the same warehouse (the flow picks; :mod:`flows.ingest` wires them):
   (:func:`load.load_new_documents`); a file that meets another version of a project-year
   (found by department, printed name and year, and by id) is loaded at the end, under the
   night's final identity (resolved over everything, as the serial way does), to which the
-  rows loaded before are re-keyed; Great Expectations runs once over every document. When
+  rows loaded before are re-keyed, in waves of files that share no project-year (each wave's
+  versions decided and its tables written at once: :func:`load.load_versions`); Great
+  Expectations runs once over every document. When
   that cannot give the serial way's rows (:class:`Unsettled`: a project that met another
   version had its ids moved, validation found what the transform had not), or anything fails
   inside the transaction, it is rolled back and the files are loaded the serial way.
@@ -46,6 +48,7 @@ from load import (
     known_projects,
     load_document,
     load_new_documents,
+    load_versions,
     record_failed,
     refresh_dimensions,
     reports_to_load,
@@ -438,13 +441,47 @@ class StreamingLoad:
     def _load_fresh(self, fresh: Sequence[tuple[Extracted, object, tuple[Finding, ...]]]
                     ) -> None:
         """New files that meet no other version, each table written once for all of them."""
-        got = load_new_documents(self.conn, self.run_id, [
-            NewDocument(item.src, td, missing, item.doc.page_count)
-            for item, td, missing in fresh])
+        self._done([item for item, _, _ in fresh], load_new_documents(
+            self.conn, self.run_id, [NewDocument(item.src, td, missing, item.doc.page_count)
+                                     for item, td, missing in fresh]))
+
+    def _load_versions(self, items: Sequence[Extracted], tdocs: dict, broken: dict) -> None:
+        """Files that met another version, in the order they were found, under the night's
+        final identity: in waves of files that share no project-year, each wave's versions
+        decided and its tables written at once (:func:`load.load_versions`); a file found at
+        two paths, read again, or not transformed, alone (:func:`load.load_document`)."""
+        wave: list[tuple[Extracted, object]] = []
+        taken: set[tuple[str, int | None]] = set()
+
+        def flush() -> None:
+            self._done([item for item, _ in wave], load_versions(
+                self.conn, self.run_id,
+                [NewDocument(item.src, td, tuple(missing_findings(item.doc, td.document_id)),
+                             item.doc.page_count) for item, td in wave]))
+            wave.clear()
+            taken.clear()
+
+        for item in items:
+            td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
+            alone = (td is None or item.src.replaces is not None
+                     or len(self._by_sha[item.src.sha256]) > 1)
+            pairs = _pairs(td.reports) if td is not None else set()
+            if alone or pairs & taken:
+                flush()
+            if alone:
+                self._load(item, tdocs, broken, {})
+            else:
+                wave.append((item, td))
+                taken |= pairs
+        flush()
+
+    def _done(self, items: Sequence[Extracted], got: Sequence) -> None:
+        """Record the files' results (:class:`load.LoadResult`, in the same order)."""
         log = _logger()
-        for (item, _, _), res in zip(fresh, got, strict=True):
+        for item, res in zip(items, got, strict=True):
             self.on_file(item.src.file_name)
             self.results.append(_file_result(item.src, unit_of(item.doc), res))
+            self._compared.update(res.compared)
             log.info("file done 文件已处理: %s %s", res.status, safe_name(item.src.file_name))
 
     def _load(self, item: Extracted, tdocs: dict, broken: dict, checks: dict) -> None:
@@ -521,8 +558,9 @@ class StreamingLoad:
                 docs = [e.doc for e in self._deferred if e.doc is not None]
                 tdocs, broken = transform_docs(docs, self.rules, final)
                 self._touched |= _touched(tdocs.values(), ())
-                for item in sorted(self._deferred, key=lambda e: self._order.get(e.src.path, 0)):
-                    self._load(item, tdocs, broken, {})
+                self._load_versions(sorted(self._deferred,
+                                           key=lambda e: self._order.get(e.src.path, 0)),
+                                    tdocs, broken)
             self.seconds["load"] += time.perf_counter() - t
             self.checks, took = validation.result()
         self.seconds["validate"] += took

@@ -17,7 +17,7 @@ of a project-year keeps the facts), :mod:`load.facts` (fact rows), :mod:`load.di
 
 from load.checks import LOAD_CHECKS, error_code_of
 from load.dimensions import refresh_dimensions
-from load.documents import load_document, load_new_documents, reports_to_load
+from load.documents import load_document, load_new_documents, load_versions, reports_to_load
 from load.engine import (
     WarehouseError,
     WriterBusy,
@@ -97,6 +97,7 @@ __all__ = [
     "known_projects",
     "load_document",
     "load_new_documents",
+    "load_versions",
     "make_engine",
     "read",
     "reader",

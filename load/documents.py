@@ -28,6 +28,9 @@ Rules kept here:
   ``version_not_applied`` issue listing the numbers that differ (a document with no report
   applied is ``quarantined``). So a good report is never replaced by a worse copy, whatever
   order the files arrive in; a document left without facts becomes ``superseded``;
+* :func:`load_new_documents` and :func:`load_versions` load many documents with a few
+  statements per table, by the same rules (the versions decided by :func:`_decide` from what
+  :func:`load.versions.held_versions` read once);
 * dimensions are derived from the facts (latest year's names), so the warehouse holds the same
   rows whatever order the documents arrived in; :func:`apply_identity` re-keys rows whose ids
   changed because an earlier year arrived later.
@@ -36,25 +39,25 @@ Rules kept here:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    func,
+    insert,
     select,
     update,
 )
 
 from load.checks import KEEPS_OTHER_REPORTS, REPORT_ERRORS
 from load.dimensions import _refresh_dimensions, _upsert_departments
-from load.facts import FACT_ORDER, _fact_rows, _insert_facts, _stored, held_project_years
+from load.facts import FACT_ORDER, _fact_rows, held_project_years
 from load.history import (
     _document_row,
     _finding,
-    _insert_document,
     _issue_row,
     _write_issues,
     classify,
@@ -64,7 +67,15 @@ from load.history import (
 from load.records import LoadError, LoadResult, NewDocument, SeenKind, SourceFile, Superseded
 from load.rekey import apply_identity
 from load.rows import _insert_rows, _now
-from load.versions import _keeps_clean_version, _later_version, _supersede
+from load.versions import (
+    Held,
+    drop_facts,
+    held_versions,
+    holding,
+    keeps_clean_version,
+    later_version,
+    supersede,
+)
 from transform.identity import (
     IdentityMap,
 )
@@ -75,10 +86,8 @@ from transform.rows import (
     TransformedReport,
 )
 from warehouse.schema import (
-    FACT_TABLES,
     dq_issue,
     ingest_run,
-    project_alias,
     source_document,
 )
 
@@ -209,6 +218,72 @@ def load_new_documents(conn: Connection, run_id: str, docs: Sequence[NewDocument
     return out
 
 
+def load_versions(conn: Connection, run_id: str, docs: Sequence[NewDocument]
+                  ) -> list[LoadResult]:
+    """Load new documents that may meet versions of their project-years already loaded, in
+    the order given, as :func:`load_document` loads each (in the caller's transaction), with
+    a few statements for all of them: what other documents hold of their project-years is
+    read once, the versions decided, then each table written once. No two documents may share
+    a project-year (the second's decision would depend on the first's load), nor be recorded
+    already, nor share an id: :class:`LoadError` before anything is written."""
+    if not docs:
+        return []
+    pairs = [p for d in docs for p in {(r.project_id, r.fiscal_year) for r in d.tdoc.reports}]
+    ids = [d.tdoc.document_id for d in docs]
+    recorded = conn.execute(select(source_document.c.document_id).where(
+        source_document.c.document_id.in_(ids)
+        | source_document.c.sha256.in_([d.src.sha256 for d in docs]))).first()
+    why = (f"document {recorded.document_id} is recorded" if recorded is not None
+           else "two documents hold one project-year" if len(set(pairs)) < len(pairs)
+           else "two documents have one id" if len(set(ids)) < len(ids)
+           else "a document replaces another" if any(d.src.replaces for d in docs) else None)
+    if why:
+        raise LoadError(f"load_versions: {why}; load such documents with load_document")
+    started = conn.execute(select(ingest_run.c.started_at)
+                           .where(ingest_run.c.run_id == run_id)).scalar()
+    at = _now()
+    held = held_versions(conn, set(pairs), but=ids)
+    rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
+    departments: dict[str, DimDepartment] = {}
+    retire: dict[str, str] = {}  # an earlier document → the last that took its facts
+    decided: list[tuple[str, _Decided | None, tuple[Finding, ...]]] = []
+    for d in docs:
+        tdoc, src, doc_id = d.tdoc, d.src, d.tdoc.document_id
+        found, errors = _findings_of(tdoc, d.findings)
+        values = dict(pages=d.page_count, fiscal_year=tdoc.fiscal_year,
+                      reports=len(tdoc.reports), rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
+        if errors:
+            row = _document_row(doc_id, src, run_id, status="quarantined", at=at,
+                                started=started, error_code=errors[0].check_code,
+                                reason=_quarantine_reason(errors), **values)
+            dec = None
+        else:
+            row = _document_row(doc_id, src, run_id, status="loaded", at=at, started=started,
+                                **values)
+            dec = _decide(tdoc, src, d.findings, found, held, row["first_seen_at"])
+            row.update(status=dec.status, **dec.values)
+            for dep in {x.department_id: x for x in tdoc.departments}.values():
+                departments.setdefault(dep.department_id, dep)  # the first document's
+            _fact_rows(dec.applied, dec.statuses, rows)
+            retire.update((s.old_document_id, doc_id) for s in dec.superseded)
+            found = dec.findings
+        rows[source_document].append(row)
+        rows[dq_issue] += [_issue_row(run_id, doc_id, src.file_name, f, at) for f in found]
+        decided.append((doc_id, dec, tuple(found)))
+    _insert_rows(conn, source_document, rows[source_document])
+    drop_facts(conn, [(s.project_id, s.fiscal_year)
+                      for _, dec, _ in decided if dec is not None for s in dec.superseded])
+    _upsert_departments(conn, departments.values())
+    for table in FACT_ORDER:
+        _insert_rows(conn, table, rows[table])
+    gone = _retire(conn, retire, at)
+    _insert_rows(conn, dq_issue, rows[dq_issue])
+    return [LoadResult(status="quarantined", document_id=doc_id, issues=len(found),
+                       findings=found) if dec is None
+            else dec.result(doc_id, len(found), [g for g in gone if retire[g] == doc_id])
+            for doc_id, dec, found in decided]
+
+
 def _new_document(run_id: str, d: NewDocument, at: datetime, started: datetime | None,
                   rows: dict[Table, list[dict[str, object]]],
                   departments: dict[str, DimDepartment]) -> LoadResult:
@@ -283,90 +358,123 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     all_findings, errors = _findings_of(tdoc, extra)
     for f in all_findings:  # validate before writing anything
         _issue_row(run_id, doc_id, src.file_name, f, at)
+    started = conn.execute(select(ingest_run.c.started_at)
+                           .where(ingest_run.c.run_id == run_id)).scalar()
+    values = dict(pages=page_count, fiscal_year=tdoc.fiscal_year, reports=len(tdoc.reports),
+                  rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
 
     if errors:
-        _insert_document(conn, doc_id, src, run_id, status="quarantined", at=at,
-                         pages=page_count, fiscal_year=tdoc.fiscal_year,
-                         reports=len(tdoc.reports), error_code=errors[0].check_code,
-                         reason=_quarantine_reason(errors), rule_set=tdoc.rule_set,
-                         pdf_date=tdoc.pdf_date)
+        row = _document_row(doc_id, src, run_id, status="quarantined", at=at, started=started,
+                            error_code=errors[0].check_code, reason=_quarantine_reason(errors),
+                            **values)
+        conn.execute(insert(source_document).values(row))
         n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
         return LoadResult(status="quarantined", document_id=doc_id, issues=n,
                           findings=tuple(all_findings))
 
-    _insert_document(conn, doc_id, src, run_id, status="loaded", at=at, pages=page_count,
-                     fiscal_year=tdoc.fiscal_year, reports=len(tdoc.reports),
-                     rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
     rekeyed = apply_identity(conn, identity) if identity is not None else ()
+    row = _document_row(doc_id, src, run_id, status="loaded", at=at, started=started, **values)
+    held = held_versions(conn, {(r.project_id, r.fiscal_year) for r in tdoc.reports},
+                         but=(doc_id,))
+    d = _decide(tdoc, src, extra, all_findings, held, row["first_seen_at"])
+    conn.execute(insert(source_document).values({**row, "status": d.status, **d.values}))
+    drop_facts(conn, [(s.project_id, s.fiscal_year) for s in d.superseded])
+    _upsert_departments(conn, tdoc.departments)
+    rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
+    _fact_rows(d.applied, d.statuses, rows)
+    for table in FACT_ORDER:
+        _insert_rows(conn, table, rows[table])
+    if refresh:
+        _refresh_dimensions(conn)
+    gone = _retire(conn, {s.old_document_id: doc_id for s in d.superseded}, at)
+    n = _write_issues(conn, run_id, doc_id, src.file_name, d.findings, at)
+    return d.result(doc_id, n, gone, rekeyed)
 
-    # a version with rule warnings does not replace a clean one (see _keeps_clean_version)
+
+@dataclass
+class _Decided:
+    """What a new document's load comes to, decided from what other documents hold of its
+    project-years (:func:`load.versions.held_versions`) before anything is written."""
+
+    status: str  # loaded / superseded / quarantined
+    #: the status fields of its ``source_document`` row (superseded_by, error_code, reason)
+    values: dict[str, object]
+    applied: list[TransformedReport]
+    statuses: dict[int, str]
+    findings: list[Finding]
+    superseded: list[Superseded]
+    compared: tuple[str, ...]
+
+    def result(self, doc_id: str, issues: int, gone: Sequence[str],
+               rekeyed: tuple = ()) -> LoadResult:
+        if self.status != "loaded":
+            return LoadResult(status=self.status, document_id=doc_id, issues=issues,
+                              findings=tuple(self.findings), rekeyed=rekeyed,
+                              compared=self.compared)
+        return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(self.applied),
+                          indicators_loaded=sum(len(r.results) for r in self.applied),
+                          superseded=tuple(self.superseded), superseded_documents=tuple(gone),
+                          issues=issues, findings=tuple(self.findings), rekeyed=rekeyed,
+                          compared=self.compared)
+
+
+def _decide(tdoc: TransformedDocument, src: SourceFile, extra: Sequence[Finding],
+            found: Sequence[Finding], held: Mapping[tuple[str, int | None], Held],
+            first_seen: datetime | None) -> _Decided:
+    """Which reports of a document without structural errors load, which stay out for a
+    version already loaded (see :mod:`load.versions`), and whose facts they supersede
+    (``found``: the document's findings so far; those the decisions add follow them)."""
+    found = list(found)
     warnings, statuses = _statuses(tdoc, extra)
     applied, older_than = [], []
-    stored = _stored(conn, tdoc)
+    stored = {pair for pair, h in held.items() if h.stored}
     compared = tuple(sorted({r.project_id for r in tdoc.reports
                              if (r.project_id, r.fiscal_year) in stored}))
     for report in tdoc.reports:
+        pair = (report.project_id, report.fiscal_year)
         if _kept_out(report):
             continue
-        if (report.project_id, report.fiscal_year) not in stored:
+        if pair not in stored:
             applied.append(report)  # no other version: nothing to compare or supersede
             continue
-        kept = _keeps_clean_version(conn, report, tdoc, statuses[id(report)], warnings[id(report)])
+        kept = keeps_clean_version(report, tdoc, statuses[id(report)], held[pair],
+                                   warnings[id(report)])
         if kept is None:
-            newer, said, other = _later_version(conn, report, tdoc, src, statuses[id(report)])
-            all_findings.extend(said)
+            newer, said, other = later_version(report, tdoc, src, statuses[id(report)],
+                                               held[pair], first_seen)
+            found.extend(said)
             if newer:
                 applied.append(report)
             else:
                 older_than.append(other)
         else:
-            all_findings.append(kept)
-
+            found.append(kept)
     superseded: list[Superseded] = []
     for report in applied:
-        if (report.project_id, report.fiscal_year) not in stored:
-            continue
-        got = _supersede(conn, report, tdoc)
+        pair = (report.project_id, report.fiscal_year)
+        got = supersede(report, tdoc, held[pair]) if pair in stored else None
         if got is not None:
             superseded.append(got[0])
-            all_findings.extend(got[1])
-
-    _upsert_departments(conn, tdoc.departments)
-    indicators = _insert_facts(conn, applied, statuses)
-    if refresh:
-        _refresh_dimensions(conn)
+            found.extend(got[1])
     if not applied and older_than and len(older_than) == len(tdoc.reports):
         # every report has a later version in the warehouse: this one is superseded
-        n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
-        conn.execute(update(source_document).where(source_document.c.document_id == doc_id)
-                     .values(status="superseded", superseded_by=sorted(older_than)[0]))
-        return LoadResult(status="superseded", document_id=doc_id, issues=n,
-                          findings=tuple(all_findings), rekeyed=rekeyed,
-                          compared=compared)
-    if not applied:  # every report kept out: the document holds no facts
-        conn.execute(update(source_document).where(source_document.c.document_id == doc_id)
-                     .values(status="quarantined", **_nothing_applied(all_findings)))
-        n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
-        return LoadResult(status="quarantined", document_id=doc_id, issues=n,
-                          findings=tuple(all_findings), rekeyed=rekeyed,
-                          compared=compared)
+        status, values = "superseded", {"superseded_by": sorted(older_than)[0]}
+    elif not applied:  # every report kept out: the document holds no facts
+        status, values = "quarantined", _nothing_applied(found)
+    else:
+        status, values = "loaded", {}
+    return _Decided(status, values, applied, statuses, found, superseded, compared)
 
-    gone = []
-    for old in sorted({s.old_document_id for s in superseded}):
-        left = sum(conn.execute(select(func.count()).select_from(t)
-                                .where(t.c.document_id == old)).scalar() or 0
-                   for t in (*FACT_TABLES, project_alias))
-        if left == 0:
-            conn.execute(update(source_document)
-                         .where((source_document.c.document_id == old)
-                                & (source_document.c.status == "loaded"))
-                         .values(status="superseded", superseded_by=doc_id,
-                                 status_changed_at=at))
-            gone.append(old)
 
-    n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
-    return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(applied),
-                      indicators_loaded=indicators, superseded=tuple(superseded),
-                      superseded_documents=tuple(gone), issues=n,
-                      findings=tuple(all_findings), rekeyed=rekeyed,
-                      compared=compared)
+def _retire(conn: Connection, by: Mapping[str, str], at: datetime) -> list[str]:
+    """Earlier documents (keys of ``by``) whose facts were all superseded: status
+    ``superseded``, by the document that took their last facts (``by``'s value)."""
+    left = holding(conn, by)
+    gone = sorted(old for old in by if old not in left)
+    for old in gone:
+        conn.execute(update(source_document)
+                     .where((source_document.c.document_id == old)
+                            & (source_document.c.status == "loaded"))
+                     .values(status="superseded", superseded_by=by[old],
+                             status_changed_at=at))
+    return gone

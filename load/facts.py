@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import (
@@ -11,10 +10,9 @@ from sqlalchemy import (
     select,
 )
 
-from load.rows import _insert_rows, _row
+from load.rows import _row
 from transform.rows import (
     FactProjectEvaluation,
-    TransformedDocument,
     TransformedReport,
 )
 from warehouse.schema import (
@@ -24,18 +22,6 @@ from warehouse.schema import (
     fact_project_funding,
     project_alias,
 )
-
-
-def _insert_facts(conn: Connection, reports: Sequence[TransformedReport],
-                  statuses: dict[int, str]) -> int:
-    """The reports' alias, funding, indicator and evaluation rows, one statement per table;
-    returns the indicators inserted."""
-    rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
-    _fact_rows(reports, statuses, rows)
-    for table in FACT_ORDER:
-        _insert_rows(conn, table, rows[table])
-    return len(rows[fact_indicator_result])
-
 
 #: the order fact rows are written in
 FACT_ORDER = (project_alias, fact_project_funding, fact_indicator_result,
@@ -62,13 +48,6 @@ def _fact_rows(reports: Sequence[TransformedReport], statuses: dict[int, str],
         rows[fact_project_evaluation].append(
             _row(fact_project_evaluation, ev, dq_status=statuses[id(report)]))
         rows[fact_cell_source] += [_row(fact_cell_source, x) for x in report.sources]
-
-
-def _stored(conn: Connection, tdoc: TransformedDocument) -> set[tuple[str, int]]:
-    """The document's project-years that another document's facts hold (most reports of a
-    night are new, and need no version check)."""
-    return held_project_years(conn, {r.project_id for r in tdoc.reports},
-                              but=tdoc.document_id)
 
 
 def held_project_years(conn: Connection, project_ids: Iterable[str], *, but: str | None = None

@@ -4,16 +4,19 @@ say so and list the numbers that differ."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Connection,
-    delete,
     func,
+    literal,
     select,
+    union_all,
 )
 
 from load.history import _finding
@@ -65,30 +68,97 @@ def _show(v: object) -> str:
     return str(v)
 
 
-def _changes(conn: Connection, report: TransformedReport) -> list[tuple[str, str, str]]:
+@dataclass(frozen=True)
+class Held:
+    """What other documents hold of one project-year, read once before a new version of it is
+    decided (:func:`held_versions`): every rule below works on this, not on the database, so
+    one document and a wave of many are decided alike."""
+
+    #: the ``fact_project_evaluation`` row, with its document's file name, sha256, PDF date,
+    #: first-seen time (``first_seen``) and data-quality status; None when there is none
+    evaluation: Mapping[str, Any] | None
+    #: the ``fact_project_funding`` row of the total (``funding_source = 'total'``)
+    funding_total: Mapping[str, Any] | None
+    #: the ``fact_indicator_result`` rows
+    indicators: tuple[Mapping[str, Any], ...]
+    #: the documents holding fact or ``project_alias`` rows of it, sorted
+    documents: tuple[str, ...]
+    #: file names of those documents (and of the evaluation's), by id
+    file_names: Mapping[str, str]
+    #: whether ``fact_project_evaluation`` or ``project_alias`` hold it: a version to decide
+    stored: bool
+
+
+def held_versions(conn: Connection, pairs: Iterable[tuple[str, int | None]],
+                  but: Collection[str] = ()) -> dict[tuple[str, int | None], Held]:
+    """What the warehouse holds of each (project id, year), leaving out the documents ``but``
+    (those being loaded): a few statements however many pairs. Pairs nothing holds are
+    absent."""
+    wanted = set(pairs)
+    pids = sorted({p for p, _ in wanted})
+    if not pids:
+        return {}
+    ev, sd, fu, ir = (fact_project_evaluation, source_document, fact_project_funding,
+                      fact_indicator_result)
+    others = sorted(set(but))
+
+    def where(t):
+        cond = t.c.project_id.in_(pids)
+        return cond & t.c.document_id.not_in(others) if others else cond
+
+    def key(r) -> tuple[str, int | None]:
+        return r["project_id"], r["fiscal_year"]
+
+    evaluations = {key(r): r for r in conn.execute(
+        select(ev, sd.c.file_name, sd.c.sha256, sd.c.pdf_date,
+               func.coalesce(sd.c.first_seen_at, sd.c.ingested_at).label("first_seen"))
+        .join(sd, sd.c.document_id == ev.c.document_id, isouter=True)
+        .where(where(ev))).mappings() if key(r) in wanted}
+    totals = {key(r): r for r in conn.execute(
+        select(fu).where(where(fu) & (fu.c.funding_source == "total"))).mappings()
+        if key(r) in wanted}
+    indicators: dict[tuple[str, int | None], list] = defaultdict(list)
+    for r in conn.execute(select(ir).where(where(ir))).mappings():
+        if key(r) in wanted:
+            indicators[key(r)].append(r)
+    holders: dict[tuple[str, int | None], set[str]] = defaultdict(set)
+    stored: set[tuple[str, int | None]] = set()
+    tables = (*FACT_TABLES, project_alias)
+    for r in conn.execute(union_all(*(
+            select(literal(t.name).label("t"), t.c.project_id, t.c.fiscal_year,
+                   t.c.document_id).distinct().where(where(t)) for t in tables))).mappings():
+        if key(r) in wanted:
+            holders[key(r)].add(r["document_id"])
+            if r["t"] in (ev.name, project_alias.name):
+                stored.add(key(r))
+    docs = sorted({d for ds in holders.values() for d in ds}
+                  | {r["document_id"] for r in evaluations.values()})
+    names = dict(conn.execute(select(sd.c.document_id, sd.c.file_name)
+                              .where(sd.c.document_id.in_(docs))).all()) if docs else {}
+    return {k: Held(evaluation=evaluations.get(k), funding_total=totals.get(k),
+                    indicators=tuple(indicators.get(k, ())),
+                    documents=tuple(sorted(holders.get(k, ()))), file_names=names,
+                    stored=k in stored)
+            for k in wanted if k in holders or k in evaluations}
+
+
+def _changes(report: TransformedReport, held: Held) -> list[tuple[str, str, str]]:
     """(what, old, new) for every number of the report that differs from the stored one."""
-    pid, year = report.project_id, report.fiscal_year
     out: list[tuple[str, str, str]] = []
-    old_total = conn.execute(select(fact_project_funding).where(
-        (fact_project_funding.c.project_id == pid) & (fact_project_funding.c.fiscal_year == year)
-        & (fact_project_funding.c.funding_source == "total"))).mappings().first()
+    old_total = held.funding_total
     new_total = next((f for f in report.funding if f.funding_source == "total"), None)
     for col, label in _FUNDING_LABELS:
         old = old_total[col] if old_total else None
         new = getattr(new_total, col) if new_total else None
         if not _same(old, new):
             out.append((label, _show(old), _show(new)))
-    old_eval = conn.execute(select(fact_project_evaluation).where(
-        (fact_project_evaluation.c.project_id == pid)
-        & (fact_project_evaluation.c.fiscal_year == year))).mappings().first()
+    old_eval = held.evaluation
     for col, label in _EVALUATION_LABELS:
         old = old_eval[col] if old_eval else None
         new = getattr(report.evaluation, col)
         if not _same(old, new):
             out.append((label, _show(old), _show(new)))
-    old_inds = {r["indicator_id"]: r for r in conn.execute(select(fact_indicator_result).where(
-        (fact_indicator_result.c.project_id == pid)
-        & (fact_indicator_result.c.fiscal_year == year))).mappings().all()}
+    old_inds = {r["indicator_id"]: r for r in held.indicators}
     for new_r, dim in zip(report.results, report.indicators, strict=True):
         old_r = old_inds.pop(new_r.indicator_id, None)
         name = dim.name
@@ -107,8 +177,8 @@ def _changes(conn: Connection, report: TransformedReport) -> list[tuple[str, str
     return out
 
 
-def _keeps_clean_version(conn: Connection, report: TransformedReport, tdoc: TransformedDocument,
-                         status: str, broken: Sequence[Finding] = ()) -> Finding | None:
+def keeps_clean_version(report: TransformedReport, tdoc: TransformedDocument, status: str,
+                        held: Held, broken: Sequence[Finding] = ()) -> Finding | None:
     """A version with rule warnings does not replace a clean version of the same project-year:
     the clean facts stay, and the finding returned says so, the broken rule first, then the
     numbers that differ (so the unit can correct and resubmit). None when the report may be
@@ -116,18 +186,13 @@ def _keeps_clean_version(conn: Connection, report: TransformedReport, tdoc: Tran
     version replaces anything)."""
     if status == "ok":
         return None
-    pid, year = report.project_id, report.fiscal_year
-    old = conn.execute(select(fact_project_evaluation.c.document_id,
-                              fact_project_evaluation.c.dq_status).where(
-        (fact_project_evaluation.c.project_id == pid)
-        & (fact_project_evaluation.c.fiscal_year == year)
-        & (fact_project_evaluation.c.document_id != tdoc.document_id))).first()
-    if old is None or old.dq_status != "ok":
+    old = held.evaluation
+    if old is None or old["dq_status"] != "ok":
         return None
-    old_file = conn.execute(select(source_document.c.file_name).where(
-        source_document.c.document_id == old.document_id)).scalar() or old.document_id
+    old_file = held.file_names.get(old["document_id"]) or old["document_id"]
+    year = report.fiscal_year
     name = report.project_name or report.project.project_name
-    changes = _changes(conn, report)
+    changes = _changes(report, held)
     differs = ("；数字不同：" + "；".join(f"{w} {a} → {b}" for w, a, b in changes)) if changes else ""
     rules = ""
     if broken:
@@ -159,32 +224,26 @@ def _naive(t: datetime | None) -> datetime | None:
     return t.astimezone(UTC).replace(tzinfo=None) if t is not None and t.tzinfo else t
 
 
-def _later_version(conn: Connection, report: TransformedReport, tdoc: TransformedDocument,
-                   src: SourceFile, status: str) -> tuple[bool, list[Finding], str | None]:
+def later_version(report: TransformedReport, tdoc: TransformedDocument, src: SourceFile,
+                  status: str, held: Held, first_seen: datetime | None
+                  ) -> tuple[bool, list[Finding], str | None]:
     """Whether ``report`` replaces the version of its project-year already loaded, decided by
     the documents, never by names or arrival order: a clean version replaces one with rule
-    warnings (the reverse is :func:`_keeps_clean_version`); otherwise the later PDF date
-    (ModDate, else CreationDate) wins, then the file first seen on a later night. Two versions
-    seen the same night with nothing to tell them apart: the one with the greater sha256 is
-    loaded (so the result does not depend on their order) and a ``version_undecided`` finding
-    asks the bureau to choose. Returns (replaces, findings, the stored document's id)."""
-    pid, year = report.project_id, report.fiscal_year
-    ev, sd = fact_project_evaluation, source_document
-    old = conn.execute(
-        select(sd.c.document_id, sd.c.file_name, sd.c.sha256, sd.c.pdf_date,
-               func.coalesce(sd.c.first_seen_at, sd.c.ingested_at).label("first_seen"),
-               ev.c.dq_status)
-        .join(ev, ev.c.document_id == sd.c.document_id)
-        .where((ev.c.project_id == pid) & (ev.c.fiscal_year == year)
-               & (ev.c.document_id != tdoc.document_id))).first()
-    if old is None or (status == "ok" and old.dq_status != "ok"):
+    warnings (the reverse is :func:`keeps_clean_version`); otherwise the later PDF date
+    (ModDate, else CreationDate) wins, then the file first seen on a later night
+    (``first_seen``: the new document's). Two versions seen the same night with nothing to
+    tell them apart: the one with the greater sha256 is loaded (so the result does not depend
+    on their order) and a ``version_undecided`` finding asks the bureau to choose. Returns
+    (replaces, findings, the stored document's id)."""
+    year = report.fiscal_year
+    old = held.evaluation
+    if old is None or old["file_name"] is None or (status == "ok" and old["dq_status"] != "ok"):
         return True, [], None
-    started = conn.execute(select(sd.c.first_seen_at).where(
-        sd.c.document_id == tdoc.document_id)).scalar()
+    started = first_seen
     new = _Version(tdoc.document_id, src.file_name, src.sha256, _naive(tdoc.pdf_date),
                    _naive(started))
-    was = _Version(old.document_id, old.file_name, old.sha256, _naive(old.pdf_date),
-                   _naive(old.first_seen))
+    was = _Version(old["document_id"], old["file_name"], old["sha256"],
+                   _naive(old["pdf_date"]), _naive(old["first_seen"]))
     name = report.project_name or report.project.project_name
     page = report.pages[0] if report.pages else None
     if new.pdf_date and was.pdf_date and new.pdf_date != was.pdf_date:
@@ -214,24 +273,18 @@ def _later_version(conn: Connection, report: TransformedReport, tdoc: Transforme
         expected=was.file_name)], was.document_id
 
 
-def _supersede(conn: Connection, report: TransformedReport, tdoc: TransformedDocument
-               ) -> tuple[Superseded, list[Finding]] | None:
-    """Delete the facts of the report's project-year loaded from another document; the
-    finding(s) saying so. None when there were none."""
-    pid, year = report.project_id, report.fiscal_year
-    old_docs = set()
-    for t in (*FACT_TABLES, project_alias):
-        old_docs.update(conn.execute(select(t.c.document_id).distinct().where(
-            (t.c.project_id == pid) & (t.c.fiscal_year == year)
-            & (t.c.document_id != tdoc.document_id))).scalars())
-    if not old_docs:
+def supersede(report: TransformedReport, tdoc: TransformedDocument, held: Held
+              ) -> tuple[Superseded, list[Finding]] | None:
+    """The project-year's facts loaded from another document give way to ``report`` (the
+    caller deletes them): what moved, and the finding(s) saying so. None when there were
+    none."""
+    if not held.documents:
         return None
-    old_doc = sorted(old_docs)[0]
-    old_file = conn.execute(select(source_document.c.file_name).where(
-        source_document.c.document_id == old_doc)).scalar() or old_doc
-    changes = _changes(conn, report)
-    for t in (*FACT_TABLES, project_alias):
-        conn.execute(delete(t).where((t.c.project_id == pid) & (t.c.fiscal_year == year)))
+    year = report.fiscal_year
+    pid = report.project_id
+    old_doc = held.documents[0]
+    old_file = held.file_names.get(old_doc) or old_doc
+    changes = _changes(report, held)
     name = report.project_name or report.project.project_name
     page = report.pages[0] if report.pages else None
     findings = [_finding(
@@ -249,3 +302,34 @@ def _supersede(conn: Connection, report: TransformedReport, tdoc: TransformedDoc
             printed="；".join(f"{what} {new}" for what, _, new in changes),
             expected="；".join(f"{what} {old}" for what, old, _ in changes)))
     return Superseded(pid, name, year, old_doc, old_file, described), findings  # type: ignore[arg-type]
+
+
+def drop_facts(conn: Connection, pairs: Collection[tuple[str, int | None]]) -> None:
+    """Delete the fact and ``project_alias`` rows of these project-years (superseded by a new
+    version): one statement per table however many."""
+    if not pairs:
+        return
+    import pyarrow as pa
+
+    gone = pa.table({"pid": pa.array([p for p, _ in pairs], pa.string()),
+                     "year": pa.array([y for _, y in pairs], pa.int32())})
+    raw = conn.connection.driver_connection
+    raw.complete()  # (see load.rows._insert_rows)
+    raw.register("_jixiao_superseded", gone)
+    try:
+        for t in (*FACT_TABLES, project_alias):
+            raw.execute(f"DELETE FROM {t.name} AS t USING _jixiao_superseded AS g "
+                        "WHERE g.pid = t.project_id "
+                        "AND g.year IS NOT DISTINCT FROM t.fiscal_year")
+    finally:
+        raw.unregister("_jixiao_superseded")
+
+
+def holding(conn: Connection, documents: Collection[str]) -> set[str]:
+    """Those of ``documents`` that still hold fact or ``project_alias`` rows."""
+    if not documents:
+        return set()
+    docs = sorted(documents)
+    return set(conn.execute(union_all(*(
+        select(t.c.document_id).where(t.c.document_id.in_(docs)).distinct()
+        for t in (*FACT_TABLES, project_alias)))).scalars())

@@ -188,13 +188,14 @@ def test_extra_error_finding_quarantines_and_warning_flags(db_copy, raw, tmp_pat
 
 def test_crash_mid_load_leaves_nothing_of_the_document(db_copy, raw, monkeypatch):
     revised = raw["revised"]
-    real = documents._insert_facts
+    real = documents._insert_rows
 
-    def crash_after_first_insert(conn, report, status):
-        real(conn, report, status)
-        raise RuntimeError("simulated crash after the first fact insert")
+    def crash_after_first_insert(conn, table, rows):
+        real(conn, table, rows)
+        if rows and table.name.startswith("fact_"):
+            raise RuntimeError("simulated crash after the first fact insert")
 
-    monkeypatch.setattr(documents, "_insert_facts", crash_after_first_insert)
+    monkeypatch.setattr(documents, "_insert_rows", crash_after_first_insert)
     with writer(db_copy) as engine:
         with engine.connect() as conn:
             before = snapshot(conn, exclude=())

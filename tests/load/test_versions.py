@@ -101,3 +101,107 @@ def test_an_earlier_version_alone_is_recorded_superseded(tmp_path, raw):
     assert results[early.file].status == "superseded" and docs[early.file] == "superseded"
     assert [b[1] for b in budget] == [raw["2023"].file]
     assert f"文件日期 {early.pdf_date:%Y-%m-%d %H:%M}" in issues[0].message
+
+
+def _waves(tdocs):
+    """The documents in order, cut into waves that share no project-year (as the night does)."""
+    waves, taken = [[]], set()
+    for td in tdocs:
+        pairs = {(r.project_id, r.fiscal_year) for r in td.reports}
+        if pairs & taken:
+            waves.append([])
+            taken = set()
+        waves[-1].append(td)
+        taken |= pairs
+    return waves
+
+
+def test_versions_loaded_in_waves_leave_the_rows_of_one_by_one(tmp_path, raw):
+    """:func:`load.load_versions` (a wave's versions decided and written at once) leaves the
+    warehouse :func:`load.load_document` leaves, file after file: newer and older versions,
+    a warning version against a clean one, an error, and an earlier document whose two
+    project-years go to two files of one wave (retired by the later of them)."""
+    from load import NewDocument, load_document, load_versions, refresh_dimensions
+    from load.engine import writer
+    from tests.load.helpers import as_new_file, source_of
+    from transform import transform_document
+    from transform.identity import observations, resolve_identity
+
+    base23 = raw["2023"]
+    day = timedelta(days=1)
+
+    def part(name, reports, shift):
+        return replace(as_new_file(base23, name), reports=reports,
+                       pdf_date=base23.pdf_date + shift)
+
+    base = part("base.pdf", base23.reports[:2], -2 * day)
+    night = [part("v1.pdf", base23.reports[:1], day), part("v2.pdf", base23.reports[1:2], day),
+             part("old.pdf", base23.reports[:1], -3 * day), raw["rate-not-executed"],
+             raw["revised"], raw["missing-grade"], raw["total-not-sum"],
+             part("v3.pdf", base23.reports[:1], 2 * day)]
+    identity = resolve_identity(observations([base, *night]), ())
+    tdocs = [transform_document(d, identity=identity) for d in night]
+    waves = _waves(tdocs)
+    assert max(len(w) for w in waves) >= 3 and len(waves) >= 3
+    by_id = {d.sha256: d for d in night}
+    built = {}
+    for way in ("one-by-one", "waves"):
+        with writer(tmp_path / f"{way}.duckdb") as engine:
+            for run, docs in (("night-0", [base]), ("night-1", night)):
+                with engine.begin() as conn:
+                    start_run(conn, run, started_at=NIGHT + (day if docs is night else 0 * day))
+                if docs is not night:
+                    ingest(engine, run, base)
+            results = {}
+            with engine.begin() as conn:
+                if way == "one-by-one":
+                    for td in tdocs:
+                        d = by_id[td.document_id]
+                        results[d.file] = load_document(conn, "night-1", source_of(d), td, (),
+                                                        d.page_count, refresh=False)
+                else:
+                    for wave in waves:
+                        got = load_versions(conn, "night-1", [
+                            NewDocument(source_of(by_id[td.document_id]), td, (),
+                                        by_id[td.document_id].page_count) for td in wave])
+                        results.update((by_id[td.document_id].file, r)
+                                       for td, r in zip(wave, got, strict=True))
+                refresh_dimensions(conn)
+            with engine.connect() as conn:
+                built[way] = (snapshot(conn), results, rows(
+                    conn, "SELECT file_name, status, superseded_by FROM source_document "
+                          "ORDER BY file_name"), rows(
+                    conn, "SELECT document_id, file_name, check_code, message FROM dq_issue "
+                          "ORDER BY issue_id"))
+    one, waved = built["one-by-one"], built["waves"]
+    assert waved[0] == one[0]  # every table, row for row
+    assert waved[3] == one[3]  # the findings, in the same order
+    assert {k: (r.status, r.reports_loaded, r.indicators_loaded, r.issues, r.findings,
+                r.superseded, r.superseded_documents, r.compared)
+            for k, r in waved[1].items()} == {
+        k: (r.status, r.reports_loaded, r.indicators_loaded, r.issues, r.findings,
+            r.superseded, r.superseded_documents, r.compared) for k, r in one[1].items()}
+    statuses = {name: (status, by) for name, status, by in waved[2]}
+    v2 = by_id[next(td.document_id for td in tdocs if td.file == "v2.pdf")]
+    assert statuses["base.pdf"] == ("superseded", v2.sha256)  # its last facts went to v2
+    assert statuses["old.pdf"][0] == "superseded"  # an earlier version than v1's
+    assert statuses["v1.pdf"][0] == "superseded" and statuses["v3.pdf"][0] == "loaded"
+    assert waved[1]["v2.pdf"].superseded_documents == (base.sha256,)
+
+
+def test_a_wave_of_versions_refuses_two_files_of_one_project_year(tmp_path, raw):
+    from load import LoadError, NewDocument, load_versions
+    from load.engine import writer
+    from tests.load.helpers import as_new_file, source_of
+    from transform import transform_document
+    from transform.identity import observations, resolve_identity
+
+    a, b = raw["2023"], as_new_file(raw["revised"], "again.pdf")
+    identity = resolve_identity(observations([a, b]), ())
+    with writer(tmp_path / "w.duckdb") as engine, engine.begin() as conn:
+        start_run(conn, "night", started_at=NIGHT)
+        with pytest.raises(LoadError, match="two documents hold one project-year"):
+            load_versions(conn, "night", [
+                NewDocument(source_of(d), transform_document(d, identity=identity), (),
+                            d.page_count) for d in (a, b)])
+        assert rows(conn, "SELECT count(*) FROM source_document")[0][0] == 0
