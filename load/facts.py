@@ -8,6 +8,7 @@ from sqlalchemy import (
     Connection,
     Table,
     select,
+    union,
 )
 
 from load.rows import _row
@@ -52,16 +53,17 @@ def _fact_rows(reports: Sequence[TransformedReport], statuses: dict[int, str],
 
 def held_project_years(conn: Connection, project_ids: Iterable[str], *, but: str | None = None
                        ) -> set[tuple[str, int]]:
-    """The (project id, year) pairs of these projects that loaded facts hold (one query per
-    table), leaving out the document ``but``."""
+    """The (project id, year) pairs of these projects that loaded facts hold (one query),
+    leaving out the document ``but``."""
     pids = sorted(set(project_ids))
     if not pids:
         return set()
-    out = set()
-    for t in (fact_project_evaluation, project_alias):
+
+    def of(t):
         cond = t.c.project_id.in_(pids)
         if but is not None:
             cond = cond & (t.c.document_id != but)
-        out |= {(r.project_id, r.fiscal_year) for r in conn.execute(
-            select(t.c.project_id, t.c.fiscal_year).distinct().where(cond))}
-    return out
+        return select(t.c.project_id, t.c.fiscal_year).where(cond)
+
+    return {(r.project_id, r.fiscal_year) for r in conn.execute(
+        union(of(fact_project_evaluation), of(project_alias)))}
