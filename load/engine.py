@@ -20,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.exc import DBAPIError
 
-from warehouse.schema import create_schema
+from warehouse.schema import create_schema, schema_is_current
 
 #: every reader (``jixiao sql``, exports, issues, status): no file read or written outside the
 #: warehouse (``COPY … TO``, ``EXPORT DATABASE``, ``read_csv``, ``read_text``, ``glob``,
@@ -147,9 +147,11 @@ def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create tables, the sequence, column comments and views (idempotent)."""
+    """Create tables, the sequence, column comments and views (idempotent), unless the last
+    run recorded brought the warehouse to this very schema."""
     with engine.begin() as conn:
-        create_schema(conn)
+        if not schema_is_current(conn):
+            create_schema(conn)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from warehouse.schema import (
     fact_indicator_result,
     fact_project_evaluation,
     ingest_run,
+    schema_fingerprint,
     source_document,
 )
 
@@ -69,7 +70,8 @@ def start_run(conn: Connection, run_id: str, *, started_at: datetime | None = No
                           .where(ingest_run.c.run_id == run_id)).first()
     if exists is None:
         conn.execute(insert(ingest_run).values(run_id=run_id, state="running",
-                                               started_at=started_at or datetime.now(UTC)))
+                                               started_at=started_at or datetime.now(UTC),
+                                               schema_version=schema_fingerprint()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,3 +200,26 @@ def test_sql_files_have_headers_and_one_statement():
     names = {f.name for f in view_files()}
     assert {"v_project_year_over_year", "v_indicator_target_changes", "v_unmet_indicators",
             "v_low_execution", "v_self_evaluation_flags"} <= names
+
+
+def test_a_night_after_a_run_of_the_same_schema_skips_it_and_a_changed_one_does_not(tmp_path):
+    """The schema is re-applied only when the last run was made under another one: a view
+    dropped by hand comes back only then (the fingerprint is what says the schema is
+    current)."""
+    from load.runs import start_run
+    from warehouse.schema import schema_fingerprint, schema_is_current
+
+    db = tmp_path / "w.duckdb"
+    with writer(db) as engine, engine.begin() as conn:
+        assert not schema_is_current(conn)  # no run yet
+        start_run(conn, "r1")
+        conn.exec_driver_sql("DROP VIEW v_unit_year_summary")
+    with writer(db) as engine, engine.begin() as conn:
+        assert schema_is_current(conn)
+        assert conn.exec_driver_sql("SELECT count(*) FROM duckdb_views() "
+                                    "WHERE view_name = 'v_unit_year_summary'").scalar() == 0
+        conn.exec_driver_sql("UPDATE ingest_run SET schema_version = 'older'")
+    with writer(db) as engine, engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM duckdb_views() "
+                                    "WHERE view_name = 'v_unit_year_summary'").scalar() == 1
+    assert len(schema_fingerprint()) == 16
