@@ -102,35 +102,38 @@ def held_versions(conn: Connection, pairs: Iterable[tuple[str, int | None]],
                       fact_indicator_result)
     others = sorted(set(but))
 
-    def where(t):
-        cond = t.c.project_id.in_(pids)
+    def where(t, ids: list[str]):
+        cond = t.c.project_id.in_(ids)
         return cond & t.c.document_id.not_in(others) if others else cond
 
     def key(r) -> tuple[str, int | None]:
         return r["project_id"], r["fiscal_year"]
 
-    evaluations = {key(r): r for r in conn.execute(
-        select(ev, sd.c.file_name, sd.c.sha256, sd.c.pdf_date,
-               func.coalesce(sd.c.first_seen_at, sd.c.ingested_at).label("first_seen"))
-        .join(sd, sd.c.document_id == ev.c.document_id, isouter=True)
-        .where(where(ev))).mappings() if key(r) in wanted}
-    totals = {key(r): r for r in conn.execute(
-        select(fu).where(where(fu) & (fu.c.funding_source == "total"))).mappings()
-        if key(r) in wanted}
-    indicators: dict[tuple[str, int | None], list] = defaultdict(list)
-    for r in conn.execute(select(ir).where(where(ir))).mappings():
-        if key(r) in wanted:
-            indicators[key(r)].append(r)
     holders: dict[tuple[str, int | None], set[str]] = defaultdict(set)
     stored: set[tuple[str, int | None]] = set()
     tables = (*FACT_TABLES, project_alias)
     for r in conn.execute(union_all(*(
             select(literal(t.name).label("t"), t.c.project_id, t.c.fiscal_year,
-                   t.c.document_id).distinct().where(where(t)) for t in tables))).mappings():
+                   t.c.document_id).distinct().where(where(t, pids)) for t in tables))).mappings():
         if key(r) in wanted:
             holders[key(r)].add(r["document_id"])
             if r["t"] in (ev.name, project_alias.name):
                 stored.add(key(r))
+    if not holders:  # (most documents of a night: nothing to compare)
+        return {}
+    held_pids = sorted({p for p, _ in holders})
+    evaluations = {key(r): r for r in conn.execute(
+        select(ev, sd.c.file_name, sd.c.sha256, sd.c.pdf_date,
+               func.coalesce(sd.c.first_seen_at, sd.c.ingested_at).label("first_seen"))
+        .join(sd, sd.c.document_id == ev.c.document_id, isouter=True)
+        .where(where(ev, held_pids))).mappings() if key(r) in wanted}
+    totals = {key(r): r for r in conn.execute(
+        select(fu).where(where(fu, held_pids) & (fu.c.funding_source == "total"))).mappings()
+        if key(r) in wanted}
+    indicators: dict[tuple[str, int | None], list] = defaultdict(list)
+    for r in conn.execute(select(ir).where(where(ir, held_pids))).mappings():
+        if key(r) in wanted:
+            indicators[key(r)].append(r)
     docs = sorted({d for ds in holders.values() for d in ds}
                   | {r["document_id"] for r in evaluations.values()})
     names = dict(conn.execute(select(sd.c.document_id, sd.c.file_name)
