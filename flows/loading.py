@@ -5,8 +5,8 @@ Two ways to the same warehouse (the flow picks; :mod:`flows.ingest` wires them):
 * **streaming** (:class:`StreamingLoad`): files are transformed and loaded while the workers
   are still extracting the rest, in the order they were found, all in ONE transaction. Each
   batch's identity is resolved over the stored rows of its departments and its own files; new
-  files that meet no other version are written with one statement per table for the batch
-  (:func:`load.load_new_documents`); a file that meets another version of a project-year
+  files that meet no other version are written with one statement per table for every
+  :data:`PENDING_FILES` of them (:func:`load.load_new_documents`); a file that meets another version of a project-year
   (found by department, printed name and year, and by id) is loaded at the end, under the
   night's final identity (resolved over everything, as the serial way does), to which the
   rows loaded before are re-keyed, in waves of files that share no project-year (each wave's
@@ -81,6 +81,12 @@ class FileResult:
     unit: str | None = None  # 主管部门 / 实施单位, where the file could be read
     #: projects whose numbers met another version of the same project-year at load
     compared: tuple[str, ...] = ()
+
+
+#: new files that meet no other version are written together once this many are waiting (or
+#: the night's files are all read): a batch of the stream holds a few files, and each write
+#: costs a few statements per table (~3 ms each) whatever its number of rows
+PENDING_FILES = 50
 
 
 class Unsettled(Exception):
@@ -376,6 +382,10 @@ class StreamingLoad:
         self._next = 0
         self._rank = {sha: i for i, sha in enumerate(dict.fromkeys(s.sha256 for s in new))}
         self._deferred: list[Extracted] = []  # files met another version: loaded at the end
+        #: new files that meet no other version, not written yet (with their findings of
+        #: reports not read), and the project-years they hold
+        self._pending: list[tuple[Extracted, object, tuple[Finding, ...]]] = []
+        self._pending_pairs: set[tuple[str, int | None]] = set()
         #: the validation of every document, once :meth:`finish` has run it
         self.checks: dict | None = None
         self._touched: set[str] = set()
@@ -417,8 +427,7 @@ class StreamingLoad:
         # (ids too: a name the batch's identity resolves to an id a stored row or an earlier
         # file holds under another name goes to the end as well, where ids are final)
         held = held_project_years(self.conn, {r.project_id for td in tdocs.values()
-                                              for r in td.reports})
-        fresh_docs: list[tuple[Extracted, object, tuple[Finding, ...]]] = []
+                                              for r in td.reports}) | self._pending_pairs
         for item in items:
             td = tdocs.get(doc_id(item.doc)) if item.doc is not None else None
             loading, missing = _loading(td, item.doc) if td is not None else ((), ())
@@ -430,17 +439,20 @@ class StreamingLoad:
                 self._claimed |= _keys(loading)
             elif (td is not None and item.src.replaces is None
                     and len(self._by_sha[item.src.sha256]) == 1):
-                fresh_docs.append((item, td, missing))  # new, alone: written with the others
+                self._pending.append((item, td, missing))  # new, alone: written with others
                 self._claimed |= _keys(loading)
                 held |= _pairs(loading)
+                self._pending_pairs |= _pairs(loading)
             else:
                 self._load(item, tdocs, broken, {})
-        self._load_fresh(fresh_docs)
+        if len(self._pending) >= PENDING_FILES:
+            self._load_pending()
         self.seconds["load"] += time.perf_counter() - t
 
-    def _load_fresh(self, fresh: Sequence[tuple[Extracted, object, tuple[Finding, ...]]]
-                    ) -> None:
-        """New files that meet no other version, each table written once for all of them."""
+    def _load_pending(self) -> None:
+        """The new files that meet no other version, set aside so far: each table written once
+        for all of them."""
+        fresh, self._pending, self._pending_pairs = self._pending, [], set()
         self._done([item for item, _, _ in fresh], load_new_documents(
             self.conn, self.run_id, [NewDocument(item.src, td, missing, item.doc.page_count)
                                      for item, td, missing in fresh]))
@@ -536,6 +548,9 @@ class StreamingLoad:
         the validation for the serial way)."""
         if self._waiting:
             raise Unsettled(f"{len(self._waiting)} files were extracted but never loaded")
+        t = time.perf_counter()
+        self._load_pending()
+        self.seconds["load"] += time.perf_counter() - t
         t = time.perf_counter()
         final = self._resolve(sorted(self._known))
         for used in self._used:

@@ -78,7 +78,14 @@ def _streaming(path, found, arrival, batch=2):
         cm.__exit__(None, None, None)
 
 
-def test_streaming_leaves_the_serial_rows_in_every_arrival_order(tmp_path, docs):
+@pytest.mark.parametrize("pending", [1, 3, 50])
+def test_streaming_leaves_the_serial_rows_in_every_arrival_order(tmp_path, docs, monkeypatch,
+                                                                 pending):
+    """(``pending``: new files meeting no version are written once this many wait: after
+    every batch, across batches, or all at the end.)"""
+    import flows.loading
+
+    monkeypatch.setattr(flows.loading, "PENDING_FILES", pending)
     found = [docs[k] for k in ("2022", "2023", "2024", "revised", "total-not-sum",
                                "missing-grade")]
     serial = _serial(tmp_path / "serial.duckdb", found)
