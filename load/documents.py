@@ -184,6 +184,24 @@ def _nothing_applied(findings: Sequence[Finding]) -> dict[str, str]:
             "reason": "隔离：" + "；".join(f.message for f in out)}
 
 
+def _refuse(conn: Connection, caller: str, docs: Sequence[NewDocument],
+            pairs: Sequence[tuple[str, int | None]], why: str | None = None) -> None:
+    """:class:`LoadError` unless the documents can be loaded together: none recorded already
+    (by id or bytes), none reading a file again, no project-year (``pairs``: each document's
+    once) or id twice among them (``why``: the caller's own reason, first)."""
+    ids = [d.tdoc.document_id for d in docs]
+    recorded = conn.execute(select(source_document.c.document_id).where(
+        source_document.c.document_id.in_(ids)
+        | source_document.c.sha256.in_([d.src.sha256 for d in docs]))).first()
+    why = (why if why
+           else f"document {recorded.document_id} is recorded" if recorded is not None
+           else "two documents hold one project-year" if len(set(pairs)) < len(pairs)
+           else "two documents have one id" if len(set(ids)) < len(ids)
+           else "a document replaces another" if any(d.src.replaces for d in docs) else None)
+    if why:
+        raise LoadError(f"{caller}: {why}; load such documents with load_document")
+
+
 def load_new_documents(conn: Connection, run_id: str, docs: Sequence[NewDocument]
                        ) -> list[LoadResult]:
     """Load documents that are new and meet no other version of any project-year they load,
@@ -196,16 +214,8 @@ def load_new_documents(conn: Connection, run_id: str, docs: Sequence[NewDocument
     pairs = [p for d in docs for p in {(r.project_id, r.fiscal_year)
                                        for r in reports_to_load(d.tdoc, d.findings)}]
     held = held_project_years(conn, {p for p, _ in pairs}) & set(pairs)
-    ids = [d.tdoc.document_id for d in docs]
-    recorded = conn.execute(select(source_document.c.document_id).where(
-        source_document.c.document_id.in_(ids)
-        | source_document.c.sha256.in_([d.src.sha256 for d in docs]))).first()
-    why = (f"project-years {sorted(held)[:3]} are held by loaded documents" if held
-           else f"document {recorded.document_id} is recorded" if recorded is not None
-           else "two documents hold one project-year" if len(set(pairs)) < len(pairs)
-           else "two documents have one id" if len(set(ids)) < len(ids) else None)
-    if why:
-        raise LoadError(f"load_new_documents: {why}; load such documents with load_document")
+    _refuse(conn, "load_new_documents", docs, pairs,
+            f"project-years {sorted(held)[:3]} are held by loaded documents" if held else None)
     started = conn.execute(select(ingest_run.c.started_at)
                            .where(ingest_run.c.run_id == run_id)).scalar()
     at = _now()
@@ -229,16 +239,8 @@ def load_versions(conn: Connection, run_id: str, docs: Sequence[NewDocument]
     if not docs:
         return []
     pairs = [p for d in docs for p in {(r.project_id, r.fiscal_year) for r in d.tdoc.reports}]
+    _refuse(conn, "load_versions", docs, pairs)
     ids = [d.tdoc.document_id for d in docs]
-    recorded = conn.execute(select(source_document.c.document_id).where(
-        source_document.c.document_id.in_(ids)
-        | source_document.c.sha256.in_([d.src.sha256 for d in docs]))).first()
-    why = (f"document {recorded.document_id} is recorded" if recorded is not None
-           else "two documents hold one project-year" if len(set(pairs)) < len(pairs)
-           else "two documents have one id" if len(set(ids)) < len(ids)
-           else "a document replaces another" if any(d.src.replaces for d in docs) else None)
-    if why:
-        raise LoadError(f"load_versions: {why}; load such documents with load_document")
     started = conn.execute(select(ingest_run.c.started_at)
                            .where(ingest_run.c.run_id == run_id)).scalar()
     at = _now()
