@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from extract.ocr_seal import grey_seal_cleaned
 from extract.records import OcrCell
 
 #: resolution the page is rendered at (dots per inch): the recognizer reads 48-pixel-high lines,
@@ -472,12 +473,18 @@ def pieces(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
     cut into the regions its rulings enclose; in each, rows of ink are printed lines (rows a
     little apart within one line's height are one line: 二, 三), and gaps wider than
     :data:`PIECE_GAP` × the line's height cut a line into pieces."""
+    return [box for box, _ in pieces_in_regions(text_bw, ruling_mask, dpi)]
+
+
+def pieces_in_regions(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
+                      ) -> list[tuple[tuple[int, int, int, int], int]]:
+    """The pieces of :func:`pieces`, each with the number of the region (a cell) it is in."""
     import cv2
 
     px = dpi / 72
     walls = cv2.dilate(ruling_mask, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats((walls == 0).astype(np.uint8), 4)
-    out: list[tuple[int, int, int, int]] = []
+    out: list[tuple[tuple[int, int, int, int], int]] = []
     min_ink = max(2, int(0.6 * px))  # a speck is no text
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
@@ -511,11 +518,11 @@ def pieces(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
             start, end = cols[0]
             for c0, c1 in cols[1:]:
                 if c0 - end > gap:
-                    out.append((x + start, y + a, x + end, y + b))
+                    out.append(((x + start, y + a, x + end, y + b), i))
                     start = c0
                 end = c1
-            out.append((x + start, y + a, x + end, y + b))
-    return [p for p in out if (p[2] - p[0]) * (p[3] - p[1]) >= min_ink * min_ink * 2]
+            out.append(((x + start, y + a, x + end, y + b), i))
+    return [(p, i) for p, i in out if (p[2] - p[0]) * (p[3] - p[1]) >= min_ink * min_ink * 2]
 
 
 # --------------------------------------------------------------------------- recognition
@@ -677,14 +684,29 @@ MARK_WIDTH = 0.45
 def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop_height: int,
                        left: int) -> str:
     """``text`` with each comma, colon, semicolon and full stop beside a CJK character made
-    what the page shows. The mark's ink columns are found where the recognizer's output frame
-    puts it; a colon's or semicolon's kind from its shape (:func:`_mark_shape`: two dots or a
-    dot over a tail), where that is clear; its width from the blank from the ink before it to
-    the ink after it: a full character's advance is full width (``，``), a third of one half
-    width (``,``). A mark not alone in its columns, or of a shape or room in between, stays as
-    read; a mark at a piece's end keeps its width."""
+    what the page shows (:func:`_mark_widths`)."""
+    return _mark_widths(text, frames, piece, crop_height, left)[0]
+
+
+#: a mark beside a CJK character whose width the page told (True: full width), or did not
+#: (None: at a piece's end, touching a character, or of a room in between)
+MarkWidths = dict[int, "bool | None"]
+
+
+def _mark_widths(text: str, frames: Sequence[int], piece: np.ndarray, crop_height: int,
+                 left: int) -> tuple[str, MarkWidths]:
+    """``text`` with each comma, colon, semicolon and full stop beside a CJK character made
+    what the page shows, and for each comma, colon and semicolon beside one whether its width
+    was told (:data:`MarkWidths`). The mark's ink columns are found where the recognizer's
+    output frame puts it; a colon's or semicolon's kind from its shape (:func:`_mark_shape`:
+    two dots or a dot over a tail), where that is clear; its width from the blank from the
+    ink before it to the ink after it: a full character's advance is full width (``，``), a
+    third of one half width (``,``). A mark not alone in its columns, or of a shape or room
+    in between, stays as read; a mark at a piece's end keeps its width (see
+    :func:`_one_width_per_cell`)."""
+    told: MarkWidths = {}
     if not any(c in MARKS for c in text) or len(frames) != len(text):
-        return text
+        return text, told
     h = piece.shape[0]
     runs = _runs(piece.any(axis=0))
     out = list(text)
@@ -694,6 +716,8 @@ def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop
         beside = text[max(0, i - 1):i] + text[i + 1:i + 2]
         if not any(_CJK_CHAR.match(b) for b in beside):
             continue  # a thousands separator, a ratio, a decimal point: as read
+        if c != "。":
+            told[i] = None
         x = (frames[i] + 0.5) * FRAME * crop_height / 48 - left
         k = min(range(len(runs)), key=lambda j: 0 if runs[j][0] <= x < runs[j][1]
                 else min(abs(runs[j][0] - x), abs(runs[j][1] - 1 - x)), default=-1)
@@ -705,13 +729,43 @@ def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop
         full = kind in _HALF or kind == "。"
         if k < len(runs) - 1:
             room = (runs[k + 1][0] - runs[k - 1][1]) / h
-            full = True if room >= FULL_ROOM else False if room <= HALF_ROOM else full
+            if room >= FULL_ROOM or room <= HALF_ROOM:
+                full = room >= FULL_ROOM
+                if kind != "。":
+                    told[i] = full
         if kind == "。":
             out[i] = kind
+            told.pop(i, None)
         else:
             half = _HALF.get(kind, kind)
             out[i] = WIDTHS[half] if full else half
-    return "".join(out)
+    return "".join(out), told
+
+
+def _one_width_per_cell(texts: list[str], widths: Sequence[MarkWidths],
+                        cells: Sequence[int]) -> list[str]:
+    """The texts of pieces, each mark whose width its piece could not tell given the width
+    the other marks of its cell (``cells``: each piece's region) were told, where they all
+    were told one width: a cell's text is typed at one setting (the three corpus reports:
+    of 69 cells with two commas, colons or semicolons or more beside CJK, none mixes the
+    widths)."""
+    told: dict[int, set[bool]] = {}
+    for w, cell in zip(widths, cells):
+        told.setdefault(cell, set()).update(v for v in w.values() if v is not None)
+    out = []
+    for text, w, cell in zip(texts, widths, cells):
+        seen = told.get(cell, set())
+        if len(seen) != 1 or not any(v is None for v in w.values()):
+            out.append(text)
+            continue
+        full = next(iter(seen))
+        chars = list(text)
+        for i, v in w.items():
+            if v is None and i < len(chars):
+                half = _HALF.get(chars[i], chars[i])
+                chars[i] = WIDTHS.get(half, half) if full else half
+        out.append("".join(chars))
+    return out
 
 
 #: a punctuation mark's shape: the two marks of a colon or a semicolon are told apart by
@@ -894,11 +948,14 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     grey = upright(grey, angle)
     if seal is not None:
         seal = upright(np.where(seal, 0, 255).astype(np.uint8), angle) < 128
+    else:  # no red seal: a seal scanned in grey is told by its ring
+        grey, seal = grey_seal_cleaned(grey, dpi)
     bw = ink(grey)
     rl = rulings(bw, dpi, seal)
     text_bw = np.where(rl.mask > 0, 0, bw).astype(np.uint8)
     clean = np.where(cv2.dilate(rl.mask, np.ones((3, 3), np.uint8)) > 0, 255, grey)
-    boxes = pieces(text_bw, rl.mask, dpi)
+    found_pieces = pieces_in_regions(text_bw, rl.mask, dpi)
+    boxes = [box for box, _ in found_pieces]
     scale = 72 / dpi
     # a piece lower than a line of text (a dash, a dot) is framed at a line's height, as the
     # recognizer sees it in running text (alone and scaled to 48 px a dash reads as a dot)
@@ -929,9 +986,11 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
         read[i] = _agree(read[i], other)
     # punctuation printed half or full width, told by the room it takes (the recognizer
     # gives either, by the script around it)
-    read = [(_punctuation_width(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1],
-                                bd[2]), probs, alts, frames)
-            for (x0, y0, x1, y1), (raw, probs, alts, frames), bd in zip(boxes, read, borders)]
+    marked = [_mark_widths(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1], bd[2])
+              for (x0, y0, x1, y1), (raw, _, _, frames), bd in zip(boxes, read, borders)]
+    texts = _one_width_per_cell([t for t, _ in marked], [w for _, w in marked],
+                                [cell for _, cell in found_pieces])
+    read = [(t, probs, alts, frames) for t, (_, probs, alts, frames) in zip(texts, read)]
     # a target's comparison sign, told by its shape; the rest of the piece read again alone
     # where the reads doubted or dropped it (the sign's ink beside the first digit)
     for i in todo:
