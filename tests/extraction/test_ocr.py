@@ -15,6 +15,8 @@ from extract import extract_file
 from extract.errors import NoTextLayer
 from extract.ocr import (
     _is_dash,
+    _mark_widths,
+    _one_width_per_cell,
     _operator_shape,
     _punctuation_width,
     ink,
@@ -25,6 +27,7 @@ from extract.ocr import (
     without_red,
 )
 from extract.ocr_repair import REPAIRS, repair_number
+from extract.ocr_seal import find_ring, ring_cleaned
 from tests.conftest import ROOT
 from tests.truth import count_cells, diff_document
 from transform import transform_document
@@ -165,6 +168,44 @@ def test_seal_turned_to_paper_print_under_it_kept():
     assert bw[300, 300] and bw[400, 450]  # the rulings, also under the ring and the star
     cells = bw[220:240, 560:640]  # "7.50" right of the middle ruling, crossed by the ring
     assert cells.any()
+
+
+def _grey_sealed_page() -> np.ndarray:
+    """The sealed page scanned in grey: the seal's red is a mid grey, as dark as print's
+    edges, and no colour tells it."""
+    grey = cv2.cvtColor(_sealed_page(), cv2.COLOR_BGR2GRAY)
+    ok, buf = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 65])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def test_grey_seal_found_by_its_ring():
+    ring = find_ring(_grey_sealed_page(), DPI)
+    assert ring is not None
+    assert (ring.cx, ring.cy, ring.r) == pytest.approx((450, 300, 160), abs=3)
+    assert 60 <= ring.level <= 140 and ring.cover >= 0.95
+
+
+def test_no_ring_on_a_page_without_a_seal():
+    page = _grid()
+    cv2.circle(page, (300, 700), 40, 0, 2)  # a small printed circle: no seal's size
+    assert find_ring(page, DPI) is None
+    # a seal's size, ink on a quarter of it: the rulings and text it crosses are no ring
+    assert find_ring(upright(page, 1.0), DPI) is None
+
+
+def test_grey_seal_ring_and_star_lifted_print_kept():
+    grey = _grey_sealed_page()
+    ring = find_ring(grey, DPI)
+    assert ring is not None
+    clean, cover = ring_cleaned(grey, ring)
+    assert cover[187, 337] and not cover[600, 200]
+    assert grey[187, 337] < 160 and clean[187, 337] > 200  # the ring, up left: paper
+    assert (clean[262:285, 456:464] > 200).mean() > 0.9  # the star's upper arm
+    bw = ink(clean)
+    assert bw[300, 290] and bw[140, 450]  # the rulings where the ring crosses them
+    assert bw[220:240, 560:640].any()  # "7.50" crossed by the ring
+    assert (clean == grey)[~cover].all()  # nothing else touched
 
 
 def test_ruling_under_a_seal_bridged():
@@ -439,3 +480,26 @@ def test_ocr_settings_checked_when_read(monkeypatch):
     assert load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "12"}).ocr_page_seconds == 12.0
     with pytest.raises(SettingsError, match="JIXIAO_LIMIT_OCR_PAGE_SECONDS"):
         load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "0"})
+
+
+def test_mark_widths_told_and_untold():
+    # told by the room it takes (half width), then a mark at the piece's end (untold)
+    text, widths = _mark_widths("报,由总，", [0, 2, 5, 8, 11], _line(28), 48, 0)
+    assert text == "报,由总，"
+    assert widths == {1: False, 4: None}
+
+
+@pytest.mark.parametrize(("texts", "widths", "cells", "want"), [
+    # a cell's untold mark takes the width its other marks were told
+    (["报,由总", "赛，提"], [{1: False}, {1: None}], [3, 3], ["报,由总", "赛,提"]),
+    (["报，由总", "赛;提"], [{1: True}, {1: None}], [3, 3], ["报，由总", "赛；提"]),
+    # another cell's marks say nothing
+    (["报,由总", "赛，提"], [{1: False}, {1: None}], [3, 4], ["报,由总", "赛，提"]),
+    # the cell's marks told both widths: as read
+    (["报,由，总", "赛，提"], [{1: False, 3: True}, {1: None}], [3, 3],
+     ["报,由，总", "赛，提"]),
+    # nothing told: as read
+    (["赛，提"], [{1: None}], [3], ["赛，提"]),
+])
+def test_one_width_per_cell(texts, widths, cells, want):
+    assert _one_width_per_cell(texts, widths, cells) == want
