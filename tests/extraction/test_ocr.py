@@ -16,6 +16,7 @@ from extract.errors import NoTextLayer
 from extract.ocr import (
     _is_dash,
     _mark_widths,
+    _one_ink_mark,
     _one_width_per_cell,
     _operator_shape,
     _punctuation_width,
@@ -505,3 +506,26 @@ def test_mark_widths_told_and_untold():
 ])
 def test_one_width_per_cell(texts, widths, cells, want):
     assert _one_width_per_cell(texts, widths, cells) == want
+
+
+def _dots(*rows: tuple[int, int]) -> np.ndarray:
+    """A 14 × 6 mark: a 4 × 4 blob at each of the (top, bottom) rows given."""
+    piece = np.zeros((14, 6), np.uint8)
+    for top, bottom in rows:
+        piece[top:bottom, 1:5] = 255
+    return piece
+
+
+@pytest.mark.parametrize(("read", "piece", "want"), [
+    # one ring of ink read as a colon, the reader's runner-up a full stop: a full stop
+    (("：", [0.15], ["。"], [3]), _dots((9, 14)), ("。", [0.95], ["："], [3])),
+    ((";", [0.4], ["，"], [3]), _dots((6, 14)), ("，", [0.95], [";"], [3])),
+    # two dots one above the other: a colon, as read
+    (("：", [0.15], ["。"], [3]), _dots((1, 5), (9, 13)), ("：", [0.15], ["。"], [3])),
+    # the runner-up no mark of one piece, or more than the mark read: as read
+    (("：", [0.15], ["二"], [3]), _dots((9, 14)), ("：", [0.15], ["二"], [3])),
+    (("关系：", [0.9, 0.9, 0.15], ["", "", "。"], [1, 3, 5]), _dots((9, 14)),
+     ("关系：", [0.9, 0.9, 0.15], ["", "", "。"], [1, 3, 5])),
+])
+def test_a_colon_of_one_piece_of_ink_is_none(read, piece, want):
+    assert _one_ink_mark(read, piece) == want
