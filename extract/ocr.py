@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from extract.ocr_seal import grey_seal_cleaned
+from extract.ocr_seal import find_ring, ring_cleaned, seal_pieces
 from extract.records import OcrCell
 
 #: resolution the page is rendered at (dots per inch): the recognizer reads 48-pixel-high lines,
@@ -621,8 +621,8 @@ def _agree(first: Read, second: Read) -> Read:
         pa[j] = min(pa[j], DISAGREE)
     if k < len(a):
         alts[k] = b[k] if k < len(b) else ""
-    else:  # the second read is longer: the doubt is on the last character
-        pa[-1] = min(pa[-1], DISAGREE) if pa else DISAGREE
+    elif pa:  # the second read is longer: the doubt is on the last character
+        pa[-1] = min(pa[-1], DISAGREE)
     return a, pa, alts, frames
 
 
@@ -963,12 +963,15 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
 
     started = time.perf_counter()
     grey, seal = seal_cleaned(img, dpi) if img.ndim == 3 else (img, None)
+    ring = None
     angle = skew_angle(ink(grey), dpi)
     grey = upright(grey, angle)
     if seal is not None:
         seal = upright(np.where(seal, 0, 255).astype(np.uint8), angle) < 128
     else:  # no red seal: a seal scanned in grey is told by its ring
-        grey, seal = grey_seal_cleaned(grey, dpi)
+        ring = find_ring(grey, dpi)
+        if ring is not None:
+            grey, seal = ring_cleaned(grey, ring)
     bw = ink(grey)
     rl = rulings(bw, dpi, seal)
     text_bw = np.where(rl.mask > 0, 0, bw).astype(np.uint8)
@@ -1003,6 +1006,15 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     second = [i for i in todo if any(ch.isdigit() for ch in read[i][0])]
     for i, other in zip(second, rec.read([crops[i] for i in second]) if second else []):
         read[i] = _agree(read[i], other)
+    # the arc of a grey seal's unit name: pieces of its ink alone dropped; where one read as a
+    # number's character, the rest of its cell doubted
+    if ring is not None:
+        cells = [cell for _, cell in found_pieces]
+        dropped = seal_pieces(grey, text_bw, boxes, cells, ring)
+        doubted = {cells[i] for i in dropped if any(c in NUMBER_CHARS for c in read[i][0])}
+        read = [("", [], [], []) if i in dropped
+                else (t, [min(p, DISAGREE) for p in ps], alts, fr) if cells[i] in doubted
+                else (t, ps, alts, fr) for i, (t, ps, alts, fr) in enumerate(read)]
     # punctuation printed half or full width, told by the room it takes (the recognizer
     # gives either, by the script around it)
     marked = [_mark_widths(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1], bd[2])

@@ -12,11 +12,12 @@ with a star in its middle and its unit's name in an arc inside the ring.
 * :func:`ring_cleaned`: seal ink multiplies what is under it, so where the seal's shape
   says it covers (the ring, the star: solid ink wider than any printed stroke) the grey is
   divided by the seal's share of the light (its grey over the paper's, measured on the
-  ring): the seal becomes paper, print under it its own grey again.
-
-The unit's name inside the ring is left: its strokes are as thin and, at 150–200 dpi, as light
-as print's (measured: no darkness threshold told them apart from print on the page
-outside the seal), so they stay for the reader and the cross-checks.
+  ring): the seal becomes paper, print under it its own grey again;
+* :func:`seal_pieces`: the unit's name inside the ring is left on the page (its strokes are
+  as thin as print's and, at 150–200 dpi, as light: no darkness threshold on pixels or
+  strokes told them from the print outside the seal, measured); a piece of text cut from
+  the print by a gap that is all of it, no darker than the seal alone where the page's
+  print is darker, is dropped.
 """
 
 from __future__ import annotations
@@ -159,10 +160,48 @@ def ring_cleaned(grey: np.ndarray, ring: Ring) -> tuple[np.ndarray, np.ndarray]:
     return lifted.astype(np.uint8), cover
 
 
-def grey_seal_cleaned(grey: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The grey page with a seal found by its ring (:func:`find_ring`) cleaned
-    (:func:`ring_cleaned`), and the mask of the seal's ink turned to paper (None: no seal)."""
-    ring = find_ring(grey, dpi)
-    if ring is None:
-        return grey, None
-    return ring_cleaned(grey, ring)
+
+#: the seal alone is no darker than its grey less this many times its grain
+SEAL_GRAINS = 2.0
+
+
+def seal_dark(ring: Ring) -> float:
+    """The darkest grey the seal's ink alone reaches: its grey less :data:`SEAL_GRAINS` times
+    its grain."""
+    return ring.level - SEAL_GRAINS * ring.grain
+
+
+#: a piece's darkest grey, at this percentile of its ink (JPEG's ringing makes single pixels
+#: of a thin stroke darker than the stroke)
+LOW_PERCENTILE = 2
+#: a piece's box (x0, y0, x1, y1, pixels, end exclusive)
+Box = tuple[int, int, int, int]
+
+
+def seal_pieces(grey: np.ndarray, text_bw: np.ndarray, boxes: list[Box], cells: list[int],
+                ring: Ring) -> set[int]:
+    """The pieces (their indexes in ``boxes``) that are the seal's ink alone: the unit's name
+    in its arc, cut from the print by a gap. Such a piece lies inside the ring and no pixel
+    of its ink (but a few: :data:`LOW_PERCENTILE`) is darker than the seal alone
+    (:func:`seal_dark`); print is never lighter
+    under the seal than beside it (ink multiplies), so it is taken for the seal only where
+    every piece of the page's print outside the ring with as much ink or more has a pixel
+    darker than that (at 150–180 dpi print is as light as the seal and nothing is dropped);
+    and a piece alone in its cell (``cells``: each piece's region) is never dropped (it is
+    read and checked: a cell's only value is not lost)."""
+    dark = seal_dark(ring)
+    lows, sizes, inside = [], [], []
+    for x0, y0, x1, y1 in boxes:
+        m = text_bw[y0:y1, x0:x1] > 0
+        sizes.append(int(np.count_nonzero(m)))
+        lows.append(float(np.percentile(grey[y0:y1, x0:x1][m], LOW_PERCENTILE))
+                    if m.any() else 255.0)
+        d = float(np.hypot((x0 + x1) / 2 - ring.cx, (y0 + y1) / 2 - ring.cy))
+        inside.append(-1 if d < ring.r else 1 if d > ring.r * 1.3 else 0)
+    light_print = [n for n, lo, w in zip(sizes, lows, inside) if w == 1 and lo >= dark]
+    per_cell: dict[int, int] = {}
+    for c in cells:
+        per_cell[c] = per_cell.get(c, 0) + 1
+    return {i for i, (n, lo, w, c) in enumerate(zip(sizes, lows, inside, cells))
+            if w == -1 and lo >= dark and n and per_cell[c] > 1
+            and not any(m >= n for m in light_print)}

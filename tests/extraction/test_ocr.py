@@ -28,7 +28,7 @@ from extract.ocr import (
     without_red,
 )
 from extract.ocr_repair import REPAIRS, repair_number
-from extract.ocr_seal import find_ring, ring_cleaned
+from extract.ocr_seal import Ring, find_ring, ring_cleaned, seal_pieces
 from tests.conftest import ROOT
 from tests.truth import count_cells, diff_document
 from transform import transform_document
@@ -529,3 +529,39 @@ def _dots(*rows: tuple[int, int]) -> np.ndarray:
 ])
 def test_a_colon_of_one_piece_of_ink_is_none(read, piece, want):
     assert _one_ink_mark(read, piece) == want
+
+
+#: a seal's ring at (300, 300), radius 160, grey 90 with a grain of 5: the seal alone is no
+#: darker than 80
+_RING = Ring(300, 300, 160, 5, 90.0, 5.0, 1.0)
+
+
+def _pieces_page(light_outside: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+    """A grey page: print (grey 20) in two cells inside the ring and one outside, a stroke of
+    the seal's grey (95) beside the print in the first cell; with ``light_outside``, print
+    outside the ring as light as the seal."""
+    grey = np.full((700, 900), 250, np.uint8)
+    boxes = [(250, 200, 290, 220), (300, 200, 330, 220),  # print, the seal's stroke: cell 0
+             (250, 350, 290, 370),  # print alone in cell 1
+             (600, 600, 640, 620)]  # print outside the ring: cell 2
+    for (x0, y0, x1, y1), g in zip(boxes, (20, 95, 20, 100 if light_outside else 20)):
+        grey[y0 + 2:y1 - 2, x0:x1] = g
+    bw = np.where(grey < 200, 255, 0).astype(np.uint8)
+    return grey, bw, boxes
+
+
+def test_a_piece_of_the_seal_alone_dropped():
+    grey, bw, boxes = _pieces_page()
+    assert seal_pieces(grey, bw, boxes, [0, 0, 1, 2], _RING) == {1}
+
+
+def test_a_piece_as_light_as_the_seal_kept_where_print_is_as_light():
+    grey, bw, boxes = _pieces_page(light_outside=True)
+    assert seal_pieces(grey, bw, boxes, [0, 0, 1, 2], _RING) == set()
+
+
+def test_a_piece_alone_in_its_cell_kept():
+    grey, bw, boxes = _pieces_page()
+    grey[352:368, 250:290] = 95  # the cell's only piece as light as the seal
+    assert seal_pieces(grey, bw, boxes, [0, 0, 1, 2], _RING) == {1}
+    assert seal_pieces(grey, bw, boxes, [0, 3, 1, 2], _RING) == set()
