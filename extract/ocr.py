@@ -9,8 +9,9 @@ character, kept per cell (:class:`OcrCell`).
 1. **Render** the page with pypdfium2 (shipped with pdfplumber) at :data:`DPI`.
 2. **Clean**: red ink (a 公章 over the table) is turned to paper before anything is read, by
    the seal's share of the light where it covers (:func:`seal_cleaned`: print under it
-   stays); the page is turned upright by the angle of its long horizontal rulings (up to ±
-   :data:`MAX_SKEW` degrees).
+   stays); a seal in a grey scan is found by its ring and its ring and star lifted the same
+   way (:mod:`extract.ocr_seal`); the page is turned upright by the angle of its long
+   horizontal rulings (up to ± :data:`MAX_SKEW` degrees).
 3. **Rulings** by morphology (OpenCV): an opening with a long horizontal (vertical) line
    kernel keeps only the horizontal (vertical) rulings; each run becomes an edge dict like the
    ones pdfplumber yields. Runs cut by the seal (where its ink was, or ink thicker than a
@@ -28,8 +29,9 @@ character, kept per cell (:class:`OcrCell`).
    alternatives, and each character's place (its output frame).
 6. **Shapes the reader is unsure of**: a target's leading comparison sign (``≥`` ``≤`` ``>``
    ``<`` ``=``) by its shape, the rest of the piece read again alone; a comma, colon or
-   semicolon in prose given the width the page shows (the room it takes) and, for a colon or
-   semicolon, its kind by its two marks.
+   semicolon in prose given the width the page shows (the room it takes, else its cell's
+   other marks') and, for a colon or semicolon, its kind by its two marks (one mark of ink
+   is none). Pieces of a grey seal's own ink alone are dropped.
 
 The characters of a piece are laid evenly over the piece's box. See the README (*Scanned
 submissions*) for what was measured.
