@@ -68,9 +68,10 @@ def wrong_numbers(got: dict, truth: dict) -> list[str]:
     return out
 
 
-def accuracy(pdfs: list[Path], title: str) -> dict:
+def accuracy(pdfs: list[Path], title: str, misses: bool = False) -> dict:
     """Cells exact, reports loaded / kept out / failed and wrong numbers loaded over ``pdfs``
-    (each beside its ``.truth.json``); printed, and returned."""
+    (each beside its ``.truth.json``); printed (with ``misses``, every cell that differs from
+    its truth too), and returned."""
     cells = wrong = reports = loaded = loaded_wrong = quarantined = failed = failed_cells = 0
     print(f"{title}\n{'scan':48} {'cells exact':>12} {'loaded':>7} {'kept out':>9} "
           f"{'wrong loaded':>13}")
@@ -104,6 +105,8 @@ def accuracy(pdfs: list[Path], title: str) -> dict:
         quarantined += out
         loaded_wrong += bad
         print(f"{pdf.name:48} {n - len(diffs):5}/{n:<5}  {ok:7} {out:9} {bad:13}")
+        for d in diffs if misses else ():
+            print("    miss:", d)
     read = cells - failed_cells
     print(f"cells exact {cells - wrong:,} / {cells:,} ({100 * (cells - wrong) / cells:.2f} %; "
           f"of the files read: {read - (wrong - failed_cells):,} / {read:,}, "
@@ -150,11 +153,16 @@ def held_out_specs(n: int, seed: int) -> list:
     return out
 
 
-def held_out(n: int, seed: int) -> dict:
+def held_out(n: int, seed: int, misses: bool = False, keep: Path | None = None) -> dict:
+    """The held-out set's accuracy; made in a temporary directory, or in ``keep`` (kept there,
+    to look at a scan's misses)."""
     gen = generator()
     with tempfile.TemporaryDirectory() as tmp:
-        pdfs = [gen.make(spec, out=Path(tmp)) for spec in held_out_specs(n, seed)]
-        return accuracy(pdfs, f"held-out scans ({n}, seed {seed}), made by generate.py here:")
+        out = Path(tmp) if keep is None else keep
+        out.mkdir(parents=True, exist_ok=True)
+        pdfs = [gen.make(spec, out=out) for spec in held_out_specs(n, seed)]
+        return accuracy(pdfs, f"held-out scans ({n}, seed {seed}), made by generate.py here:",
+                        misses)
 
 
 def speed() -> None:
@@ -205,11 +213,21 @@ def main() -> None:
     ap.add_argument("--held-out", type=int, default=12, help="held-out scans made (0: none)")
     ap.add_argument("--held-out-seed", type=int, default=1)
     ap.add_argument("--only-accuracy", action="store_true", help="no speed measurements")
+    ap.add_argument("--skip-fixtures", action="store_true", help="held-out scans only")
+    ap.add_argument("--misses", action="store_true", help="print every cell that differs")
+    ap.add_argument("--keep-held-out", type=Path, default=None, metavar="DIR",
+                    help="write the held-out scans (and their truth) to DIR and keep them")
+    ap.add_argument("--scans", type=Path, default=None, metavar="DIR",
+                    help="also measure the scans in DIR (each beside its .truth.json)")
     args = ap.parse_args()
+    if args.scans is not None:
+        accuracy(sorted(args.scans.glob("*.pdf")), f"the scans in {args.scans}:", args.misses)
     if not args.skip_accuracy:
-        accuracy(sorted(SCANS.glob("*.pdf")), "the scanned fixtures (tests/fixtures/scans):")
+        if not args.skip_fixtures:
+            accuracy(sorted(SCANS.glob("*.pdf")), "the scanned fixtures (tests/fixtures/scans):",
+                     args.misses)
         if args.held_out:
-            held_out(args.held_out, args.held_out_seed)
+            held_out(args.held_out, args.held_out_seed, args.misses, args.keep_held_out)
     if args.only_accuracy:
         return
     speed()

@@ -9,8 +9,9 @@ character, kept per cell (:class:`OcrCell`).
 1. **Render** the page with pypdfium2 (shipped with pdfplumber) at :data:`DPI`.
 2. **Clean**: red ink (a 公章 over the table) is turned to paper before anything is read, by
    the seal's share of the light where it covers (:func:`seal_cleaned`: print under it
-   stays); the page is turned upright by the angle of its long horizontal rulings (up to ±
-   :data:`MAX_SKEW` degrees).
+   stays); a seal in a grey scan is found by its ring and its ring and star lifted the same
+   way (:mod:`extract.ocr_seal`); the page is turned upright by the angle of its long
+   horizontal rulings (up to ± :data:`MAX_SKEW` degrees).
 3. **Rulings** by morphology (OpenCV): an opening with a long horizontal (vertical) line
    kernel keeps only the horizontal (vertical) rulings; each run becomes an edge dict like the
    ones pdfplumber yields. Runs cut by the seal (where its ink was, or ink thicker than a
@@ -28,8 +29,9 @@ character, kept per cell (:class:`OcrCell`).
    alternatives, and each character's place (its output frame).
 6. **Shapes the reader is unsure of**: a target's leading comparison sign (``≥`` ``≤`` ``>``
    ``<`` ``=``) by its shape, the rest of the piece read again alone; a comma, colon or
-   semicolon in prose given the width the page shows (the room it takes) and, for a colon or
-   semicolon, its kind by its two marks.
+   semicolon in prose given the width the page shows (the room it takes, else its cell's
+   other marks') and, for a colon or semicolon, its kind by its two marks (one mark of ink
+   is none). Pieces of a grey seal's own ink alone are dropped.
 
 The characters of a piece are laid evenly over the piece's box. See the README (*Scanned
 submissions*) for what was measured.
@@ -48,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from extract.ocr_seal import find_ring, ring_cleaned, seal_pieces
 from extract.records import OcrCell
 
 #: resolution the page is rendered at (dots per inch): the recognizer reads 48-pixel-high lines,
@@ -472,12 +475,18 @@ def pieces(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
     cut into the regions its rulings enclose; in each, rows of ink are printed lines (rows a
     little apart within one line's height are one line: 二, 三), and gaps wider than
     :data:`PIECE_GAP` × the line's height cut a line into pieces."""
+    return [box for box, _ in pieces_in_regions(text_bw, ruling_mask, dpi)]
+
+
+def pieces_in_regions(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
+                      ) -> list[tuple[tuple[int, int, int, int], int]]:
+    """The pieces of :func:`pieces`, each with the number of the region (a cell) it is in."""
     import cv2
 
     px = dpi / 72
     walls = cv2.dilate(ruling_mask, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats((walls == 0).astype(np.uint8), 4)
-    out: list[tuple[int, int, int, int]] = []
+    out: list[tuple[tuple[int, int, int, int], int]] = []
     min_ink = max(2, int(0.6 * px))  # a speck is no text
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
@@ -511,11 +520,11 @@ def pieces(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
             start, end = cols[0]
             for c0, c1 in cols[1:]:
                 if c0 - end > gap:
-                    out.append((x + start, y + a, x + end, y + b))
+                    out.append(((x + start, y + a, x + end, y + b), i))
                     start = c0
                 end = c1
-            out.append((x + start, y + a, x + end, y + b))
-    return [p for p in out if (p[2] - p[0]) * (p[3] - p[1]) >= min_ink * min_ink * 2]
+            out.append(((x + start, y + a, x + end, y + b), i))
+    return [(p, i) for p, i in out if (p[2] - p[0]) * (p[3] - p[1]) >= min_ink * min_ink * 2]
 
 
 # --------------------------------------------------------------------------- recognition
@@ -614,8 +623,8 @@ def _agree(first: Read, second: Read) -> Read:
         pa[j] = min(pa[j], DISAGREE)
     if k < len(a):
         alts[k] = b[k] if k < len(b) else ""
-    else:  # the second read is longer: the doubt is on the last character
-        pa[-1] = min(pa[-1], DISAGREE) if pa else DISAGREE
+    elif pa:  # the second read is longer: the doubt is on the last character
+        pa[-1] = min(pa[-1], DISAGREE)
     return a, pa, alts, frames
 
 
@@ -677,14 +686,29 @@ MARK_WIDTH = 0.45
 def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop_height: int,
                        left: int) -> str:
     """``text`` with each comma, colon, semicolon and full stop beside a CJK character made
-    what the page shows. The mark's ink columns are found where the recognizer's output frame
-    puts it; a colon's or semicolon's kind from its shape (:func:`_mark_shape`: two dots or a
-    dot over a tail), where that is clear; its width from the blank from the ink before it to
-    the ink after it: a full character's advance is full width (``，``), a third of one half
-    width (``,``). A mark not alone in its columns, or of a shape or room in between, stays as
-    read; a mark at a piece's end keeps its width."""
+    what the page shows (:func:`_mark_widths`)."""
+    return _mark_widths(text, frames, piece, crop_height, left)[0]
+
+
+#: a mark beside a CJK character whose width the page told (True: full width), or did not
+#: (None: at a piece's end, touching a character, or of a room in between)
+MarkWidths = dict[int, "bool | None"]
+
+
+def _mark_widths(text: str, frames: Sequence[int], piece: np.ndarray, crop_height: int,
+                 left: int) -> tuple[str, MarkWidths]:
+    """``text`` with each comma, colon, semicolon and full stop beside a CJK character made
+    what the page shows, and for each comma, colon and semicolon beside one whether its width
+    was told (:data:`MarkWidths`). The mark's ink columns are found where the recognizer's
+    output frame puts it; a colon's or semicolon's kind from its shape (:func:`_mark_shape`:
+    two dots or a dot over a tail), where that is clear; its width from the blank from the
+    ink before it to the ink after it: a full character's advance is full width (``，``), a
+    third of one half width (``,``). A mark not alone in its columns, or of a shape or room
+    in between, stays as read; a mark at a piece's end keeps its width (see
+    :func:`_one_width_per_cell`)."""
+    told: MarkWidths = {}
     if not any(c in MARKS for c in text) or len(frames) != len(text):
-        return text
+        return text, told
     h = piece.shape[0]
     runs = _runs(piece.any(axis=0))
     out = list(text)
@@ -694,6 +718,8 @@ def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop
         beside = text[max(0, i - 1):i] + text[i + 1:i + 2]
         if not any(_CJK_CHAR.match(b) for b in beside):
             continue  # a thousands separator, a ratio, a decimal point: as read
+        if c != "。":
+            told[i] = None
         x = (frames[i] + 0.5) * FRAME * crop_height / 48 - left
         k = min(range(len(runs)), key=lambda j: 0 if runs[j][0] <= x < runs[j][1]
                 else min(abs(runs[j][0] - x), abs(runs[j][1] - 1 - x)), default=-1)
@@ -705,13 +731,62 @@ def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop
         full = kind in _HALF or kind == "。"
         if k < len(runs) - 1:
             room = (runs[k + 1][0] - runs[k - 1][1]) / h
-            full = True if room >= FULL_ROOM else False if room <= HALF_ROOM else full
+            if room >= FULL_ROOM or room <= HALF_ROOM:
+                full = room >= FULL_ROOM
+                if kind != "。":
+                    told[i] = full
         if kind == "。":
             out[i] = kind
+            told.pop(i, None)
         else:
             half = _HALF.get(kind, kind)
             out[i] = WIDTHS[half] if full else half
-    return "".join(out)
+    return "".join(out), told
+
+
+def _one_width_per_cell(texts: list[str], widths: Sequence[MarkWidths],
+                        cells: Sequence[int]) -> list[str]:
+    """The texts of pieces, each mark whose width its piece could not tell given the width
+    the other marks of its cell (``cells``: each piece's region) were told, where they all
+    were told one width: a cell's text is typed at one setting (the three corpus reports:
+    of 69 cells with two commas, colons or semicolons or more beside CJK, none mixes the
+    widths)."""
+    told: dict[int, set[bool]] = {}
+    for w, cell in zip(widths, cells):
+        told.setdefault(cell, set()).update(v for v in w.values() if v is not None)
+    out = []
+    for text, w, cell in zip(texts, widths, cells):
+        seen = told.get(cell, set())
+        if len(seen) != 1 or not any(v is None for v in w.values()):
+            out.append(text)
+            continue
+        full = next(iter(seen))
+        chars = list(text)
+        for i, v in w.items():
+            if v is None and i < len(chars):
+                half = _HALF.get(chars[i], chars[i])
+                chars[i] = WIDTHS.get(half, half) if full else half
+        out.append("".join(chars))
+    return out
+
+
+#: marks of two pieces of ink one above the other, and marks of one piece
+TWO_INK_MARKS, ONE_INK_MARKS = frozenset(":;：；"), frozenset("。．.，,、")
+
+
+def _one_ink_mark(read: Read, piece: np.ndarray) -> Read:
+    """A piece read as a lone colon or semicolon whose ink is one piece is none (a colon's two
+    dots, a semicolon's dot and tail, are apart by a third of a character, 7 px at 150 dpi):
+    it is the reader's runner-up where that is a mark of one piece (a ``。`` that ends a
+    paragraph alone on its last line, read ``：``), with the confidence of a shape."""
+    import cv2
+
+    text, _, alts, frames = read
+    if len(text) != 1 or text not in TWO_INK_MARKS or not alts or alts[0] not in ONE_INK_MARKS:
+        return read
+    if cv2.connectedComponents((piece > 0).astype(np.uint8), connectivity=8)[0] != 2:
+        return read
+    return alts[0], [SHAPE_CONFIDENCE], [text], list(frames)
 
 
 #: a punctuation mark's shape: the two marks of a colon or a semicolon are told apart by
@@ -890,15 +965,21 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
 
     started = time.perf_counter()
     grey, seal = seal_cleaned(img, dpi) if img.ndim == 3 else (img, None)
+    ring = None
     angle = skew_angle(ink(grey), dpi)
     grey = upright(grey, angle)
     if seal is not None:
         seal = upright(np.where(seal, 0, 255).astype(np.uint8), angle) < 128
+    else:  # no red seal: a seal scanned in grey is told by its ring
+        ring = find_ring(grey, dpi)
+        if ring is not None:
+            grey, seal = ring_cleaned(grey, ring)
     bw = ink(grey)
     rl = rulings(bw, dpi, seal)
     text_bw = np.where(rl.mask > 0, 0, bw).astype(np.uint8)
     clean = np.where(cv2.dilate(rl.mask, np.ones((3, 3), np.uint8)) > 0, 255, grey)
-    boxes = pieces(text_bw, rl.mask, dpi)
+    found_pieces = pieces_in_regions(text_bw, rl.mask, dpi)
+    boxes = [box for box, _ in found_pieces]
     scale = 72 / dpi
     # a piece lower than a line of text (a dash, a dot) is framed at a line's height, as the
     # recognizer sees it in running text (alone and scaled to 48 px a dash reads as a dot)
@@ -927,11 +1008,24 @@ def read_image(img: np.ndarray, page: int, width_pt: float, height_pt: float, dp
     second = [i for i in todo if any(ch.isdigit() for ch in read[i][0])]
     for i, other in zip(second, rec.read([crops[i] for i in second]) if second else []):
         read[i] = _agree(read[i], other)
+    # the arc of a grey seal's unit name: pieces of its ink alone dropped; where one read as a
+    # number's character, the rest of its cell doubted
+    if ring is not None:
+        cells = [cell for _, cell in found_pieces]
+        dropped = seal_pieces(grey, text_bw, boxes, cells, ring)
+        doubted = {cells[i] for i in dropped if any(c in NUMBER_CHARS for c in read[i][0])}
+        read = [("", [], [], []) if i in dropped
+                else (t, [min(p, DISAGREE) for p in ps], alts, fr) if cells[i] in doubted
+                else (t, ps, alts, fr) for i, (t, ps, alts, fr) in enumerate(read)]
     # punctuation printed half or full width, told by the room it takes (the recognizer
     # gives either, by the script around it)
-    read = [(_punctuation_width(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1],
-                                bd[2]), probs, alts, frames)
-            for (x0, y0, x1, y1), (raw, probs, alts, frames), bd in zip(boxes, read, borders)]
+    marked = [_mark_widths(raw, frames, text_bw[y0:y1, x0:x1], (y1 - y0) + bd[0] + bd[1], bd[2])
+              for (x0, y0, x1, y1), (raw, _, _, frames), bd in zip(boxes, read, borders)]
+    texts = _one_width_per_cell([t for t, _ in marked], [w for _, w in marked],
+                                [cell for _, cell in found_pieces])
+    read = [(t, probs, alts, frames) for t, (_, probs, alts, frames) in zip(texts, read)]
+    # a lone colon or semicolon of one piece of ink is none: a mark of one piece
+    read = [_one_ink_mark(r, text_bw[y0:y1, x0:x1]) for r, (x0, y0, x1, y1) in zip(read, boxes)]
     # a target's comparison sign, told by its shape; the rest of the piece read again alone
     # where the reads doubted or dropped it (the sign's ink beside the first digit)
     for i in todo:

@@ -15,6 +15,9 @@ from extract import extract_file
 from extract.errors import NoTextLayer
 from extract.ocr import (
     _is_dash,
+    _mark_widths,
+    _one_ink_mark,
+    _one_width_per_cell,
     _operator_shape,
     _punctuation_width,
     ink,
@@ -25,6 +28,7 @@ from extract.ocr import (
     without_red,
 )
 from extract.ocr_repair import REPAIRS, repair_number
+from extract.ocr_seal import Ring, find_ring, ring_cleaned, seal_pieces
 from tests.conftest import ROOT
 from tests.truth import count_cells, diff_document
 from transform import transform_document
@@ -163,8 +167,48 @@ def test_seal_turned_to_paper_print_under_it_kept():
     assert not bw[181:194, 331:344].any()  # the ring, up left
     assert not bw[262:285, 456:464].any()  # the star's upper arm, beside the ruling
     assert bw[300, 300] and bw[400, 450]  # the rulings, also under the ring and the star
-    cells = bw[220:240, 560:640]  # "7.50" right of the middle ruling, crossed by the ring
-    assert cells.any()
+    # "7.50" right of the middle ruling (rows 196–221), crossed by the ring: its ink kept
+    assert np.count_nonzero(bw[190:225, 560:640]) >= 0.8 * np.count_nonzero(
+        cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)[190:225, 560:640] < 100)
+    assert not bw[226:240, 585:600].any()  # the ring below it, crossing the cell
+
+
+def _grey_sealed_page() -> np.ndarray:
+    """The sealed page scanned in grey: the seal's red is a mid grey, as dark as print's
+    edges, and no colour tells it."""
+    grey = cv2.cvtColor(_sealed_page(), cv2.COLOR_BGR2GRAY)
+    ok, buf = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 65])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def test_grey_seal_found_by_its_ring():
+    ring = find_ring(_grey_sealed_page(), DPI)
+    assert ring is not None
+    assert (ring.cx, ring.cy, ring.r) == pytest.approx((450, 300, 160), abs=3)
+    assert 60 <= ring.level <= 140 and ring.cover >= 0.95
+
+
+def test_no_ring_on_a_page_without_a_seal():
+    page = _grid()
+    cv2.circle(page, (300, 700), 40, 0, 2)  # a small printed circle: no seal's size
+    assert find_ring(page, DPI) is None
+    # a seal's size, ink on a quarter of it: the rulings and text it crosses are no ring
+    assert find_ring(upright(page, 1.0), DPI) is None
+
+
+def test_grey_seal_ring_and_star_lifted_print_kept():
+    grey = _grey_sealed_page()
+    ring = find_ring(grey, DPI)
+    assert ring is not None
+    clean, cover = ring_cleaned(grey, ring)
+    assert cover[187, 337] and not cover[600, 200]
+    assert grey[187, 337] < 160 and clean[187, 337] > 200  # the ring, up left: paper
+    assert (clean[262:285, 456:464] > 200).mean() > 0.9  # the star's upper arm
+    bw = ink(clean)
+    assert bw[300, 290] and bw[140, 450]  # the rulings where the ring crosses them
+    assert bw[220:240, 560:640].any()  # "7.50" crossed by the ring
+    assert (clean == grey)[~cover].all()  # nothing else touched
 
 
 def test_ruling_under_a_seal_bridged():
@@ -439,3 +483,85 @@ def test_ocr_settings_checked_when_read(monkeypatch):
     assert load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "12"}).ocr_page_seconds == 12.0
     with pytest.raises(SettingsError, match="JIXIAO_LIMIT_OCR_PAGE_SECONDS"):
         load_limits({"JIXIAO_LIMIT_OCR_PAGE_SECONDS": "0"})
+
+
+def test_mark_widths_told_and_untold():
+    # told by the room it takes (half width), then a mark at the piece's end (untold)
+    text, widths = _mark_widths("报,由总，", [0, 2, 5, 8, 11], _line(28), 48, 0)
+    assert text == "报,由总，"
+    assert widths == {1: False, 4: None}
+
+
+@pytest.mark.parametrize(("texts", "widths", "cells", "want"), [
+    # a cell's untold mark takes the width its other marks were told
+    (["报,由总", "赛，提"], [{1: False}, {1: None}], [3, 3], ["报,由总", "赛,提"]),
+    (["报，由总", "赛;提"], [{1: True}, {1: None}], [3, 3], ["报，由总", "赛；提"]),
+    # another cell's marks say nothing
+    (["报,由总", "赛，提"], [{1: False}, {1: None}], [3, 4], ["报,由总", "赛，提"]),
+    # the cell's marks told both widths: as read
+    (["报,由，总", "赛，提"], [{1: False, 3: True}, {1: None}], [3, 3],
+     ["报,由，总", "赛，提"]),
+    # nothing told: as read
+    (["赛，提"], [{1: None}], [3], ["赛，提"]),
+])
+def test_one_width_per_cell(texts, widths, cells, want):
+    assert _one_width_per_cell(texts, widths, cells) == want
+
+
+def _dots(*rows: tuple[int, int]) -> np.ndarray:
+    """A 14 × 6 mark: a 4 × 4 blob at each of the (top, bottom) rows given."""
+    piece = np.zeros((14, 6), np.uint8)
+    for top, bottom in rows:
+        piece[top:bottom, 1:5] = 255
+    return piece
+
+
+@pytest.mark.parametrize(("read", "piece", "want"), [
+    # one ring of ink read as a colon, the reader's runner-up a full stop: a full stop
+    (("：", [0.15], ["。"], [3]), _dots((9, 14)), ("。", [0.95], ["："], [3])),
+    ((";", [0.4], ["，"], [3]), _dots((6, 14)), ("，", [0.95], [";"], [3])),
+    # two dots one above the other: a colon, as read
+    (("：", [0.15], ["。"], [3]), _dots((1, 5), (9, 13)), ("：", [0.15], ["。"], [3])),
+    # the runner-up no mark of one piece, or more than the mark read: as read
+    (("：", [0.15], ["二"], [3]), _dots((9, 14)), ("：", [0.15], ["二"], [3])),
+    (("关系：", [0.9, 0.9, 0.15], ["", "", "。"], [1, 3, 5]), _dots((9, 14)),
+     ("关系：", [0.9, 0.9, 0.15], ["", "", "。"], [1, 3, 5])),
+])
+def test_a_colon_of_one_piece_of_ink_is_none(read, piece, want):
+    assert _one_ink_mark(read, piece) == want
+
+
+#: a seal's ring at (300, 300), radius 160, grey 90 with a grain of 5: the seal alone is no
+#: darker than 80
+_RING = Ring(300, 300, 160, 5, 90.0, 5.0, 1.0)
+
+
+def _pieces_page(light_outside: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+    """A grey page: print (grey 20) in two cells inside the ring and one outside, a stroke of
+    the seal's grey (95) beside the print in the first cell; with ``light_outside``, print
+    outside the ring as light as the seal."""
+    grey = np.full((700, 900), 250, np.uint8)
+    boxes = [(250, 200, 290, 220), (300, 200, 330, 220),  # print, the seal's stroke: cell 0
+             (250, 350, 290, 370),  # print alone in cell 1
+             (600, 600, 640, 620)]  # print outside the ring: cell 2
+    for (x0, y0, x1, y1), g in zip(boxes, (20, 95, 20, 100 if light_outside else 20)):
+        grey[y0 + 2:y1 - 2, x0:x1] = g
+    bw = np.where(grey < 200, 255, 0).astype(np.uint8)
+    return grey, bw, boxes
+
+
+def test_a_piece_of_the_seal_alone_dropped():
+    grey, bw, boxes = _pieces_page()
+    assert seal_pieces(grey, bw, boxes, [0, 0, 1, 2], _RING) == {1}
+
+
+def test_a_piece_as_light_as_the_seal_kept_where_print_is_as_light():
+    grey, bw, boxes = _pieces_page(light_outside=True)
+    assert seal_pieces(grey, bw, boxes, [0, 0, 1, 2], _RING) == set()
+
+
+def test_a_piece_alone_in_its_cell_kept():
+    grey, bw, boxes = _pieces_page()
+    grey[352:368, 250:290] = 95  # the cell's only piece as light as the seal
+    assert seal_pieces(grey, bw, boxes, [0, 0, 1, 2], _RING) == {1}
+    assert seal_pieces(grey, bw, boxes, [0, 3, 1, 2], _RING) == set()
