@@ -4,7 +4,8 @@ Two ways to the same warehouse (the flow picks; :mod:`flows.ingest` wires them):
 
 * **streaming** (:class:`StreamingLoad`): files are transformed and loaded while the workers
   are still extracting the rest, in the order they were found, all in ONE transaction. Each
-  batch's identity is resolved over the stored rows of its departments and its own files; new
+  batch (:data:`READY_FILES` files whose turn has come) has its identity resolved over the
+  stored rows of its departments and its own files; new
   files that meet no other version are written with one statement per table for every
   :data:`PENDING_FILES` of them (:func:`load.load_new_documents`); a file that meets another version of a project-year
   (found by department, printed name and year, and by id) is loaded at the end, under the
@@ -87,6 +88,10 @@ class FileResult:
 #: the night's files are all read): a batch of the stream holds a few files, and each write
 #: costs a few statements per table (~3 ms each) whatever its number of rows
 PENDING_FILES = 50
+
+#: files are transformed and loaded once this many have come in (or at the end): each batch
+#: costs a few queries (identity, the project-years held) whatever its number of files
+READY_FILES = 12
 
 
 class Unsettled(Exception):
@@ -379,6 +384,8 @@ class StreamingLoad:
         self._claimed: set[tuple[str, str, int | None]] = set()
         #: files extracted before their turn (by the order they were found in)
         self._waiting: dict[int, Extracted] = {}
+        #: files whose turn has come, transformed and loaded once there are enough of them
+        self._ready: list[Extracted] = []
         self._next = 0
         self._rank = {sha: i for i, sha in enumerate(dict.fromkeys(s.sha256 for s in new))}
         self._deferred: list[Extracted] = []  # files met another version: loaded at the end
@@ -404,10 +411,14 @@ class StreamingLoad:
         :meth:`finish`."""
         for e in extracted:
             self._waiting[self._rank[e.src.sha256]] = e
-        items = []
         while self._next in self._waiting:
-            items.append(self._waiting.pop(self._next))
+            self._ready.append(self._waiting.pop(self._next))
             self._next += 1
+        if len(self._ready) >= READY_FILES:
+            self._take_ready()
+
+    def _take_ready(self) -> None:
+        items, self._ready = self._ready, []
         if items:
             self._add(items)
 
@@ -548,6 +559,7 @@ class StreamingLoad:
         the validation for the serial way)."""
         if self._waiting:
             raise Unsettled(f"{len(self._waiting)} files were extracted but never loaded")
+        self._take_ready()
         t = time.perf_counter()
         self._load_pending()
         self.seconds["load"] += time.perf_counter() - t

@@ -21,6 +21,15 @@ RULES = "shanghai"
 STARTED = datetime(2026, 11, 1, 18, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def ready_files(monkeypatch):
+    """Each batch handed over is loaded at once (the night gathers a dozen files first: these
+    tests hand over a few, and test the batches' identities and re-keys)."""
+    import flows.loading
+
+    monkeypatch.setattr(flows.loading, "READY_FILES", 1)
+
+
 @pytest.fixture(scope="module")
 def docs():
     """Three years of one unit, a revised 2023, two malformed copies of 2023 reports, and a
@@ -78,13 +87,15 @@ def _streaming(path, found, arrival, batch=2):
         cm.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("pending", [1, 3, 50])
+@pytest.mark.parametrize(("ready", "pending"), [(1, 1), (1, 3), (1, 50), (4, 1), (12, 50)])
 def test_streaming_leaves_the_serial_rows_in_every_arrival_order(tmp_path, docs, monkeypatch,
-                                                                 pending):
-    """(``pending``: new files meeting no version are written once this many wait: after
-    every batch, across batches, or all at the end.)"""
+                                                                 ready, pending):
+    """(``ready``: files are transformed and loaded once this many have come in; ``pending``:
+    new files meeting no version are written once this many wait: after every batch, across
+    batches, or all at the end.)"""
     import flows.loading
 
+    monkeypatch.setattr(flows.loading, "READY_FILES", ready)
     monkeypatch.setattr(flows.loading, "PENDING_FILES", pending)
     found = [docs[k] for k in ("2022", "2023", "2024", "revised", "total-not-sum",
                                "missing-grade")]
