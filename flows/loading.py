@@ -5,17 +5,17 @@ Two ways to the same warehouse (the flow picks; :mod:`flows.ingest` wires them):
 * **streaming** (:class:`StreamingLoad`): files are transformed and loaded while the workers
   are still extracting the rest, in the order they were found, all in ONE transaction. Each
   batch (:data:`READY_FILES` files whose turn has come) has its identity resolved over the
-  stored rows of its departments and its own files; new
-  files that meet no other version are written with one statement per table for every
-  :data:`PENDING_FILES` of them (:func:`load.load_new_documents`); a file that meets another version of a project-year
-  (found by department, printed name and year, and by id) is loaded at the end, under the
-  night's final identity (resolved over everything, as the serial way does), to which the
-  rows loaded before are re-keyed, in waves of files that share no project-year (each wave's
-  versions decided and its tables written at once: :func:`load.load_versions`); Great
-  Expectations runs once over every document. When
-  that cannot give the serial way's rows (:class:`Unsettled`: a project that met another
-  version had its ids moved, validation found what the transform had not), or anything fails
-  inside the transaction, it is rolled back and the files are loaded the serial way.
+  stored rows of its departments and its own files; new files that meet no other version are
+  written with one statement per table for every :data:`PENDING_FILES` of them
+  (:func:`load.load_new_documents`); a file that meets another version of a project-year (found
+  by department, printed name and year, and by id) is loaded at the end, under the night's
+  final identity (resolved over everything, as the serial way does), to which the rows loaded
+  before are re-keyed, in waves of files that share no project-year (each wave's versions
+  decided and its tables written at once: :func:`load.load_versions`); Great Expectations runs
+  once over every document. When that cannot give the serial way's rows (:class:`Unsettled`: a
+  project that met another version had its ids moved, validation found what the transform had
+  not), or anything fails inside the transaction, it is rolled back and the files are loaded
+  the serial way.
 * **serial** (:func:`load_serial`): after the last file is extracted, identity once over the
   run's departments, every document transformed and validated in one batch, then each file in
   its own transaction (a file that fails to load is recorded, the others load).
