@@ -400,8 +400,8 @@ class StreamingLoad:
 
     @property
     def files_taken(self) -> int:
-        """Files loaded, or set aside to load at the end, so far (not those still waiting
-        for a file found before them)."""
+        """Files taken in their turn so far: loaded, set aside, or gathered to be loaded with
+        the next ones (not those still waiting for a file found before them)."""
         return self._next
 
     def add(self, extracted: Sequence[Extracted]) -> None:
