@@ -63,6 +63,7 @@ from load.history import (
     classify,
     drop_document,
     record_duplicate,
+    run_started,
 )
 from load.records import LoadError, LoadResult, NewDocument, SeenKind, SourceFile, Superseded
 from load.rekey import apply_identity
@@ -87,7 +88,6 @@ from transform.rows import (
 )
 from warehouse.schema import (
     dq_issue,
-    ingest_run,
     source_document,
 )
 
@@ -216,16 +216,7 @@ def load_new_documents(conn: Connection, run_id: str, docs: Sequence[NewDocument
     held = held_project_years(conn, {p for p, _ in pairs}) & set(pairs)
     _refuse(conn, "load_new_documents", docs, pairs,
             f"project-years {sorted(held)[:3]} are held by loaded documents" if held else None)
-    started = conn.execute(select(ingest_run.c.started_at)
-                           .where(ingest_run.c.run_id == run_id)).scalar()
-    at = _now()
-    rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
-    departments: dict[str, DimDepartment] = {}
-    out = [_new_document(run_id, d, at, started, rows, departments) for d in docs]
-    _upsert_departments(conn, departments.values())
-    for table in (source_document, *FACT_ORDER, dq_issue):
-        _insert_rows(conn, table, rows[table])
-    return out
+    return _load_many(conn, run_id, docs, {})
 
 
 def load_versions(conn: Connection, run_id: str, docs: Sequence[NewDocument]
@@ -240,78 +231,79 @@ def load_versions(conn: Connection, run_id: str, docs: Sequence[NewDocument]
         return []
     pairs = [p for d in docs for p in {(r.project_id, r.fiscal_year) for r in d.tdoc.reports}]
     _refuse(conn, "load_versions", docs, pairs)
-    ids = [d.tdoc.document_id for d in docs]
-    started = conn.execute(select(ingest_run.c.started_at)
-                           .where(ingest_run.c.run_id == run_id)).scalar()
-    at = _now()
-    held = held_versions(conn, set(pairs), but=ids)
+    return _load_many(conn, run_id, docs, held_versions(
+        conn, set(pairs), but=[d.tdoc.document_id for d in docs]))
+
+
+def _load_many(conn: Connection, run_id: str, docs: Sequence[NewDocument],
+               held: Mapping[tuple[str, int | None], Held]) -> list[LoadResult]:
+    """Documents that may be loaded together (see :func:`_refuse`), in order, against what
+    other documents hold of their project-years (``held``): each decided as
+    :func:`load_document` decides it, then each table written once."""
+    started, at = run_started(conn, run_id), _now()
     rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
     departments: dict[str, DimDepartment] = {}
     retire: dict[str, str] = {}  # an earlier document → the last that took its facts
-    decided: list[tuple[str, _Decided | None, tuple[Finding, ...]]] = []
+    planned = []
     for d in docs:
-        tdoc, src, doc_id = d.tdoc, d.src, d.tdoc.document_id
-        found, errors = _findings_of(tdoc, d.findings)
-        values = dict(pages=d.page_count, fiscal_year=tdoc.fiscal_year,
-                      reports=len(tdoc.reports), rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
-        if errors:
-            row = _document_row(doc_id, src, run_id, status="quarantined", at=at,
-                                started=started, error_code=errors[0].check_code,
-                                reason=_quarantine_reason(errors), **values)
-            dec = None
-        else:
-            row = _document_row(doc_id, src, run_id, status="loaded", at=at, started=started,
-                                **values)
-            dec = _decide(tdoc, src, d.findings, found, held, row["first_seen_at"])
-            row.update(status=dec.status, **dec.values)
-            for dep in {x.department_id: x for x in tdoc.departments}.values():
+        found, errors = _findings_of(d.tdoc, d.findings)
+        row, dec, found = _planned(run_id, d, found, errors, at, started, held)
+        if dec is not None:
+            for dep in {x.department_id: x for x in d.tdoc.departments}.values():
                 departments.setdefault(dep.department_id, dep)  # the first document's
             _fact_rows(dec.applied, dec.statuses, rows)
-            retire.update((s.old_document_id, doc_id) for s in dec.superseded)
-            found = dec.findings
+            retire.update((s.old_document_id, row["document_id"]) for s in dec.superseded)
         rows[source_document].append(row)
-        rows[dq_issue] += [_issue_row(run_id, doc_id, src.file_name, f, at) for f in found]
-        decided.append((doc_id, dec, tuple(found)))
+        rows[dq_issue] += [_issue_row(run_id, row["document_id"], d.src.file_name, f, at)
+                           for f in found]
+        planned.append((row["document_id"], dec, found))
     _insert_rows(conn, source_document, rows[source_document])
     drop_facts(conn, [(s.project_id, s.fiscal_year)
-                      for _, dec, _ in decided if dec is not None for s in dec.superseded])
+                      for _, dec, _ in planned if dec is not None for s in dec.superseded])
     _upsert_departments(conn, departments.values())
     for table in FACT_ORDER:
         _insert_rows(conn, table, rows[table])
     gone = _retire(conn, retire, at)
     _insert_rows(conn, dq_issue, rows[dq_issue])
-    return [LoadResult(status="quarantined", document_id=doc_id, issues=len(found),
-                       findings=found) if dec is None
-            else dec.result(doc_id, len(found), [g for g in gone if retire[g] == doc_id])
-            for doc_id, dec, found in decided]
+    return [_result(doc_id, dec, found, [g for g in gone if retire[g] == doc_id])
+            for doc_id, dec, found in planned]
 
 
-def _new_document(run_id: str, d: NewDocument, at: datetime, started: datetime | None,
-                  rows: dict[Table, list[dict[str, object]]],
-                  departments: dict[str, DimDepartment]) -> LoadResult:
-    """The rows of one new document that meets no other version (added to ``rows``)."""
-    tdoc, src, doc_id = d.tdoc, d.src, d.tdoc.document_id
-    found, errors = _findings_of(tdoc, d.findings)
-    issues = [_issue_row(run_id, doc_id, src.file_name, f, at) for f in found]
+def _planned(run_id: str, d: NewDocument, found: list[Finding], errors: list[Finding],
+             at: datetime, started: datetime | None,
+             held: Mapping[tuple[str, int | None], Held]
+             ) -> tuple[dict[str, object], _Decided | None, list[Finding]]:
+    """A new document's ``source_document`` row, what its load comes to (None: structural
+    errors quarantine it whole) and every finding to record (``found``, ``errors``: from
+    :func:`_findings_of`)."""
+    tdoc = d.tdoc
     values = dict(pages=d.page_count, fiscal_year=tdoc.fiscal_year, reports=len(tdoc.reports),
                   rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
-    applied = [] if errors else [r for r in tdoc.reports if not _kept_out(r)]
-    if not errors:  # (as load_document: a document whose reports were all kept out too)
-        departments.update((x.department_id, x) for x in tdoc.departments)
     if errors:
-        status, more = "quarantined", {"error_code": errors[0].check_code,
-                                       "reason": _quarantine_reason(errors)}
-    elif not applied:
-        status, more = "quarantined", _nothing_applied(found)
-    else:
-        status, more = "loaded", {}
-        _fact_rows(applied, _statuses(tdoc, d.findings)[1], rows)
-    rows[source_document].append(_document_row(doc_id, src, run_id, status=status, at=at,
-                                               started=started, **values, **more))
-    rows[dq_issue] += issues
-    return LoadResult(status=status, document_id=doc_id, reports_loaded=len(applied),
-                      indicators_loaded=sum(len(r.results) for r in applied),
-                      issues=len(issues), findings=tuple(found))
+        return _document_row(tdoc.document_id, d.src, run_id, status="quarantined", at=at,
+                             started=started, error_code=errors[0].check_code,
+                             reason=_quarantine_reason(errors), **values), None, found
+    row = _document_row(tdoc.document_id, d.src, run_id, status="loaded", at=at,
+                        started=started, **values)
+    dec = _decide(tdoc, d.src, d.findings, found, held, row["first_seen_at"])
+    row.update(status=dec.status, **dec.values)
+    return row, dec, dec.findings
+
+
+def _result(doc_id: str, dec: _Decided | None, found: Sequence[Finding],
+            gone: Sequence[str] = (), rekeyed: tuple = ()) -> LoadResult:
+    """What the load of a new document did (``dec`` None: quarantined whole)."""
+    if dec is None:
+        return LoadResult(status="quarantined", document_id=doc_id, issues=len(found),
+                          findings=tuple(found))
+    if dec.status != "loaded":
+        return LoadResult(status=dec.status, document_id=doc_id, issues=len(found),
+                          findings=tuple(found), rekeyed=rekeyed, compared=dec.compared)
+    return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(dec.applied),
+                      indicators_loaded=sum(len(r.results) for r in dec.applied),
+                      superseded=tuple(dec.superseded), superseded_documents=tuple(gone),
+                      issues=len(found), findings=tuple(found), rekeyed=rekeyed,
+                      compared=dec.compared)
 
 
 def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
@@ -357,29 +349,21 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
         raise LoadError(f"{src.file_name}: document id {doc_id} is already used by {taken}")
 
     at = _now()
-    all_findings, errors = _findings_of(tdoc, extra)
-    for f in all_findings:  # validate before writing anything
+    found, errors = _findings_of(tdoc, extra)
+    for f in found:  # validate before writing anything
         _issue_row(run_id, doc_id, src.file_name, f, at)
-    started = conn.execute(select(ingest_run.c.started_at)
-                           .where(ingest_run.c.run_id == run_id)).scalar()
-    values = dict(pages=page_count, fiscal_year=tdoc.fiscal_year, reports=len(tdoc.reports),
-                  rule_set=tdoc.rule_set, pdf_date=tdoc.pdf_date)
-
+    doc = NewDocument(src, tdoc, tuple(extra), page_count)
     if errors:
-        row = _document_row(doc_id, src, run_id, status="quarantined", at=at, started=started,
-                            error_code=errors[0].check_code, reason=_quarantine_reason(errors),
-                            **values)
+        row, _, found = _planned(run_id, doc, found, errors, at, run_started(conn, run_id), {})
         conn.execute(insert(source_document).values(row))
-        n = _write_issues(conn, run_id, doc_id, src.file_name, all_findings, at)
-        return LoadResult(status="quarantined", document_id=doc_id, issues=n,
-                          findings=tuple(all_findings))
+        _write_issues(conn, run_id, doc_id, src.file_name, found, at)
+        return _result(doc_id, None, found)
 
     rekeyed = apply_identity(conn, identity) if identity is not None else ()
-    row = _document_row(doc_id, src, run_id, status="loaded", at=at, started=started, **values)
     held = held_versions(conn, {(r.project_id, r.fiscal_year) for r in tdoc.reports},
                          but=(doc_id,))
-    d = _decide(tdoc, src, extra, all_findings, held, row["first_seen_at"])
-    conn.execute(insert(source_document).values({**row, "status": d.status, **d.values}))
+    row, d, found = _planned(run_id, doc, found, errors, at, run_started(conn, run_id), held)
+    conn.execute(insert(source_document).values(row))
     drop_facts(conn, [(s.project_id, s.fiscal_year) for s in d.superseded])
     _upsert_departments(conn, tdoc.departments)
     rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
@@ -389,8 +373,8 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     if refresh:
         _refresh_dimensions(conn)
     gone = _retire(conn, {s.old_document_id: doc_id for s in d.superseded}, at)
-    n = _write_issues(conn, run_id, doc_id, src.file_name, d.findings, at)
-    return d.result(doc_id, n, gone, rekeyed)
+    _write_issues(conn, run_id, doc_id, src.file_name, found, at)
+    return _result(doc_id, d, found, gone, rekeyed)
 
 
 @dataclass
@@ -406,18 +390,6 @@ class _Decided:
     findings: list[Finding]
     superseded: list[Superseded]
     compared: tuple[str, ...]
-
-    def result(self, doc_id: str, issues: int, gone: Sequence[str],
-               rekeyed: tuple = ()) -> LoadResult:
-        if self.status != "loaded":
-            return LoadResult(status=self.status, document_id=doc_id, issues=issues,
-                              findings=tuple(self.findings), rekeyed=rekeyed,
-                              compared=self.compared)
-        return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(self.applied),
-                          indicators_loaded=sum(len(r.results) for r in self.applied),
-                          superseded=tuple(self.superseded), superseded_documents=tuple(gone),
-                          issues=issues, findings=tuple(self.findings), rekeyed=rekeyed,
-                          compared=self.compared)
 
 
 def _decide(tdoc: TransformedDocument, src: SourceFile, extra: Sequence[Finding],

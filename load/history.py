@@ -135,13 +135,17 @@ def known_files(conn: Connection) -> dict[str, tuple[int, int, str]]:
         .where(sd.c.file_mtime_ns.is_not(None)))}
 
 
+def run_started(conn: Connection, run_id: str) -> datetime | None:
+    """When the run started (the first-seen time of the files it sees for the first time)."""
+    return conn.execute(select(ingest_run.c.started_at)
+                        .where(ingest_run.c.run_id == run_id)).scalar()
+
+
 def _insert_document(conn: Connection, document_id: str, src: SourceFile, run_id: str, *,
                      status: str, at: datetime, **values: object) -> None:
-    started = conn.execute(select(ingest_run.c.started_at)
-                           .where(ingest_run.c.run_id == run_id)).scalar()
     conn.execute(insert(source_document).values(
-        _document_row(document_id, src, run_id, status=status, at=at, started=started,
-                      **values)))
+        _document_row(document_id, src, run_id, status=status, at=at,
+                      started=run_started(conn, run_id), **values)))
 
 
 def _document_row(document_id: str, src: SourceFile, run_id: str, *, status: str,
