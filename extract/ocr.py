@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from extract.ocr_seal import find_ring, ring_cleaned, seal_pieces
+from extract.ocr_seal import find_ring, lifted_by_share, ring_cleaned, seal_pieces
 from extract.records import OcrCell
 
 #: resolution the page is rendered at (dots per inch): the recognizer reads 48-pixel-high lines,
@@ -206,17 +206,14 @@ def seal_cleaned(img: np.ndarray, dpi: int = DPI) -> tuple[np.ndarray, np.ndarra
     grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     if int(np.count_nonzero(red)) < SEAL_MIN_PIXELS:
         return grey, None
-    paper = float(np.percentile(grey, 75))
-    share = min(max(float(np.percentile(grey[red], SEAL_SHARE_PERCENTILE)) / max(paper, 1.0),
-                    0.05), 1.0)
     full = max(float(np.median(redness[red])), 1.0)
     cover = np.clip((redness.astype(np.float32) - RED_NOISE) / (full - RED_NOISE), 0.0, 1.0)
     # JPEG keeps colour at half resolution: a thin stroke's redness is smeared over twice its
     # width and halved; its coverage is the most of its neighbourhood's
     k = max(3, int(dpi / 72) | 1)
     cover = cv2.dilate(cover, np.ones((k, k), np.uint8))
-    lifted = grey.astype(np.float32) / (1.0 - cover * (1.0 - share))
-    out = np.clip(lifted, 0, 255).astype(np.uint8)
+    out = lifted_by_share(grey, cover,
+                          float(np.percentile(grey[red], SEAL_SHARE_PERCENTILE)))
     k = max(3, int(2 * SEAL_MARGIN_PT * dpi / 72) | 1)
     mask = cv2.dilate((cover > 0.5).astype(np.uint8),
                       cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(bool)

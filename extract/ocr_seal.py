@@ -136,6 +136,20 @@ STAR_WIDTHS = 2.0
 STAR_REACH = 0.55
 
 
+def lifted_by_share(grey: np.ndarray, cover: np.ndarray, seal_grey: float) -> np.ndarray:
+    """``grey`` with a seal's ink lifted to paper where it covers (``cover``: 0 to 1, or a
+    mask). Seal ink multiplies what is under it: its share of the light is its grey
+    (``seal_grey``) over the paper's (the page's 75th percentile), and a covered pixel's grey
+    is divided by it, so the seal becomes paper and print under it keeps its own grey."""
+    paper = float(np.percentile(grey, 75))
+    share = min(max(seal_grey / max(paper, 1.0), 0.05), 1.0)
+    if cover.dtype == bool:
+        lifted = np.where(cover, grey.astype(np.float32) / share, grey)
+    else:
+        lifted = grey.astype(np.float32) / (1.0 - cover * (1.0 - share))
+    return np.clip(lifted, 0, 255).astype(np.uint8)
+
+
 def ring_cleaned(grey: np.ndarray, ring: Ring) -> tuple[np.ndarray, np.ndarray]:
     """The page with the seal's ring and star lifted to paper, and the mask of where they are.
 
@@ -147,7 +161,6 @@ def ring_cleaned(grey: np.ndarray, ring: Ring) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 
     paper = float(np.percentile(grey, 75))
-    share = min(max(ring.level / max(paper, 1.0), 0.05), 1.0)
     yy, xx = np.ogrid[:grey.shape[0], :grey.shape[1]]
     dist = np.sqrt((xx - ring.cx) ** 2 + (yy - ring.cy) ** 2)
     cover = np.abs(dist - ring.r) <= ring.width / 2 + 1.5
@@ -156,8 +169,7 @@ def ring_cleaned(grey: np.ndarray, ring: Ring) -> tuple[np.ndarray, np.ndarray]:
     solid = cv2.morphologyEx(solid, cv2.MORPH_OPEN,
                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     cover |= cv2.dilate(solid, np.ones((5, 5), np.uint8)) > 0
-    lifted = np.where(cover, np.clip(grey.astype(np.float32) / share, 0, 255), grey)
-    return lifted.astype(np.uint8), cover
+    return lifted_by_share(grey, cover, ring.level), cover
 
 
 
