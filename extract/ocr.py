@@ -466,18 +466,13 @@ def _runs(profile: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist()))
 
 
-def pieces(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
-           ) -> list[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1, pixels, end exclusive) of the printed pieces of text: the page is
-    cut into the regions its rulings enclose; in each, rows of ink are printed lines (rows a
-    little apart within one line's height are one line: 二, 三), and gaps wider than
-    :data:`PIECE_GAP` × the line's height cut a line into pieces."""
-    return [box for box, _ in pieces_in_regions(text_bw, ruling_mask, dpi)]
-
-
 def pieces_in_regions(text_bw: np.ndarray, ruling_mask: np.ndarray, dpi: int
                       ) -> list[tuple[tuple[int, int, int, int], int]]:
-    """The pieces of :func:`pieces`, each with the number of the region (a cell) it is in."""
+    """Boxes (x0, y0, x1, y1, pixels, end exclusive) of the printed pieces of text, each with
+    the number of the region (a cell) it is in: the page is cut into the regions its rulings
+    enclose; in each, rows of ink are printed lines (rows a little apart within one line's
+    height are one line: 二, 三), and gaps wider than :data:`PIECE_GAP` × the line's height
+    cut a line into pieces."""
     import cv2
 
     px = dpi / 72
@@ -678,13 +673,6 @@ MARKS = frozenset([*WIDTHS, *_HALF, "。"])
 FULL_ROOM, HALF_ROOM = 0.85, 0.65
 #: a mark wider than this share of the line's height is not alone in its ink columns
 MARK_WIDTH = 0.45
-
-
-def _punctuation_width(text: str, frames: Sequence[int], piece: np.ndarray, crop_height: int,
-                       left: int) -> str:
-    """``text`` with each comma, colon, semicolon and full stop beside a CJK character made
-    what the page shows (:func:`_mark_widths`)."""
-    return _mark_widths(text, frames, piece, crop_height, left)[0]
 
 
 #: a mark beside a CJK character whose width the page told (True: full width), or did not

@@ -19,7 +19,6 @@ from extract.ocr import (
     _one_ink_mark,
     _one_width_per_cell,
     _operator_shape,
-    _punctuation_width,
     ink,
     rulings,
     seal_cleaned,
@@ -279,7 +278,7 @@ def _line(next_at: int) -> np.ndarray:
 ])
 def test_punctuation_width_from_the_room_it_takes(read, next_at, want):
     # frame 2 of a 48-px-high crop without border: columns 16–24 hold the mark
-    assert _punctuation_width(read, [0, 2, 5, 8], _line(next_at), 48, 0) == want
+    assert _mark_widths(read, [0, 2, 5, 8], _line(next_at), 48, 0)[0] == want
 
 
 def _sign(kind: str, size: int) -> np.ndarray:
