@@ -18,11 +18,15 @@ expectation's ``meta`` declares:
 ``covered_by_report`` (optional)  report-level check codes that explain this failure wherever
                 in the report it is (see below).
 
-How a run goes (:func:`run_suites`): the document becomes three pandas frames; each suite is
-split by ``frame`` into GX suites named ``<suite>.<frame>``; each runs with
-``batch.validate(suite, result_format=COMPLETE)`` on the frame (GX validates pandas frames, never
-DuckDB through SQLAlchemy: see DESIGN.md); one :class:`~transform.rows.Finding` per unexpected
-row, located by the row's ``file`` / ``page`` / ``project_name`` / ``indicator``.
+How a run goes (:func:`run_suites`): the document becomes three pandas frames; the
+expectations of every suite file that run on one frame form one GX suite, named after the frame
+(:func:`grain_suites`: one validation per frame, not per file and frame, since GX's cost is per
+validation and per expectation); it runs with ``batch.validate(suite, result_format=COMPLETE)``
+on the frame's columns that its expectations read (GX hashes and filters the whole frame it is
+given; the other columns only feed messages) (GX validates pandas frames, never DuckDB through
+SQLAlchemy: see DESIGN.md); one :class:`~transform.rows.Finding` per unexpected row, located by
+the row's ``file`` / ``page`` / ``project_name`` / ``indicator``, in the order of the suite files
+and of the expectations in each.
 
 One ephemeral GX context is built per process, on first use, and reused (import and creation
 are slow); validations are serialized by a lock (the context is not thread-safe). GX's progress
@@ -48,6 +52,7 @@ import functools
 import json
 import logging
 import math
+import re
 import string
 import threading
 import time
@@ -132,13 +137,24 @@ class CheckMeta:
 
 @dataclass(frozen=True)
 class LoadedSuite:
-    """One suite file: its JSON, the checks it declares, and one GX suite per frame."""
+    """One suite file: its JSON and the checks it declares (one per expectation, in order)."""
 
     name: str
     path: Path
     spec: Mapping[str, Any]
     checks: tuple[CheckMeta, ...]
-    gx_suites: Mapping[str, ExpectationSuite]  # frame → GX suite named "<name>.<frame>"
+
+
+@dataclass(frozen=True)
+class GrainSuite:
+    """Every expectation that runs on one frame, from every suite file in order, as one GX
+    suite (named after the frame; each expectation's ``meta`` names its suite file)."""
+
+    grain: str
+    suite: ExpectationSuite
+    #: the frame's columns the expectations read (their columns and row conditions) and
+    #: ``row_id``, which locates an unexpected row
+    columns: tuple[str, ...]
 
 
 def suite_paths(directory: Path = SUITES_DIR) -> tuple[Path, ...]:
@@ -165,44 +181,61 @@ def load_suite_spec(path: Path) -> dict[str, Any]:
 
 @functools.cache
 def load_suites(directory: Path = SUITES_DIR) -> tuple[LoadedSuite, ...]:
-    """Every suite, parsed once per process (cached) and built into GX suites per frame.
+    """Every suite file, parsed and checked once per process (cached).
 
-    Raises :class:`SuiteError` when an expectation is malformed (GX itself would only log it
-    and drop the expectation).
+    Raises :class:`SuiteError` when an expectation's meta is malformed.
+    """
+    out = []
+    for path in suite_paths(directory):
+        spec = load_suite_spec(path)
+        name = spec.get("name") or path.stem
+        checks = tuple(CheckMeta.from_meta(name, exp["meta"]) for exp in spec["expectations"])
+        out.append(LoadedSuite(name, path, spec, checks))
+    return tuple(out)
+
+
+@functools.cache
+def grain_suites(directory: Path = SUITES_DIR) -> dict[str, GrainSuite]:
+    """The GX suite of each frame that some expectation runs on (cached; GX is imported here).
+
+    Raises :class:`SuiteError` when GX rejects an expectation (GX itself would only log it and
+    drop the expectation).
     """
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
-    out = []
-    for path in suite_paths(directory):
-        spec = load_suite_spec(path)
-        name = spec.get("name") or path.stem
-        checks = []
-        by_frame: dict[str, list] = {g: [] for g in GRAINS}
-        for exp in spec["expectations"]:
-            meta = CheckMeta.from_meta(name, exp["meta"])
-            checks.append(meta)
+    by_frame: dict[str, list] = {g: [] for g in GRAINS}
+    columns: dict[str, set[str]] = {g: {"row_id"} for g in GRAINS}
+    for s in load_suites(directory):
+        for exp, meta in zip(s.spec["expectations"], s.checks, strict=True):
             conf = ExpectationConfiguration(
-                type=exp["type"], kwargs=dict(exp["kwargs"]), meta=dict(exp["meta"]),
-                severity=GX_SEVERITY[meta.severity],
+                type=exp["type"], kwargs=dict(exp["kwargs"]),
+                meta={**exp["meta"], "suite": s.name}, severity=GX_SEVERITY[meta.severity],
             )
             try:
                 by_frame[meta.frame].append(conf.to_domain_obj())
             except Exception as exc:
-                raise SuiteError(f"suite {name}: {meta.check_code}: {exc}") from exc
-        gx_suites = {
-            frame: ExpectationSuite(name=f"{name}.{frame}", expectations=exps,
-                                    meta={"description": spec.get("meta", {}).get("description"),
-                                          "suite_file": path.name, "frame": frame})
-            for frame, exps in by_frame.items() if exps
-        }
-        for frame, exps in by_frame.items():
-            if exps and len(gx_suites[frame].expectations) != len(exps):
-                raise SuiteError(f"suite {name}.{frame}: GX dropped an expectation")
-        out.append(LoadedSuite(name, path, spec, tuple(checks), gx_suites))
-    return tuple(out)
+                raise SuiteError(f"suite {s.name}: {meta.check_code}: {exc}") from exc
+            columns[meta.frame] |= _names_in(exp["kwargs"])
+    out = {}
+    for frame, exps in by_frame.items():
+        if not exps:
+            continue
+        suite = ExpectationSuite(name=frame, expectations=exps,
+                                 meta={"frame": frame, "suite_files": [p.name for p in
+                                                                       suite_paths(directory)]})
+        if len(suite.expectations) != len(exps):
+            raise SuiteError(f"frame {frame}: GX dropped an expectation")
+        out[frame] = GrainSuite(frame, suite, tuple(sorted(columns[frame])))
+    return out
+
+
+def _names_in(kwargs: Mapping[str, Any]) -> set[str]:
+    """Every identifier written in an expectation's kwargs (its columns, the columns of its
+    row condition, and some words that are no column: harmless, only frame columns are kept)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(kwargs, ensure_ascii=False)))
 
 
 def all_checks() -> tuple[CheckMeta, ...]:
@@ -242,7 +275,7 @@ def _gx() -> _Gx:
 def prepare() -> None:
     """Import GX, build the process's context and load the suites before the first validation
     (about 2 s, paid once per process; the ingest flow does it while workers extract)."""
-    load_suites()
+    grain_suites()
     _gx()
 
 
@@ -259,7 +292,8 @@ def _quiet() -> None:
 
 @dataclass(frozen=True)
 class SuiteResult:
-    """One GX suite (``<suite>.<frame>``) validated on one document's frame."""
+    """The GX suite of one frame (every suite file's expectations on it, see
+    :class:`GrainSuite`) validated on the documents' frame."""
 
     suite: str
     frame: str
@@ -310,23 +344,20 @@ def run_suites_many(tdocs: Sequence[TransformedDocument]) -> list[SuiteRun]:
     else:
         doc_id, file = "batch", f"{len(tdocs)} documents"
     g = _gx()
-    suites = load_suites()
+    suites = grain_suites()
     results: list[SuiteResult] = []
     found: list[list[Finding]] = [[] for _ in tdocs]
     with g.lock:
         for grain in GRAINS:
-            df = combined[grain]
-            if df.empty:
+            df, gs = combined[grain], suites.get(grain)
+            if df.empty or gs is None:
                 continue
-            batch = g.batch_definitions[grain].get_batch(batch_parameters={"dataframe": df})
-            for s in suites:
-                suite = s.gx_suites.get(grain)
-                if suite is None:
-                    continue
-                res = batch.validate(suite, result_format=RESULT_FORMAT)
-                results.append(SuiteResult(s.name, grain, doc_id, file, res))
-                for i, f in _findings(res, df, file):
-                    found[i].append(f)
+            read = df[[c for c in df.columns if c in gs.columns]]
+            batch = g.batch_definitions[grain].get_batch(batch_parameters={"dataframe": read})
+            res = batch.validate(gs.suite, result_format=RESULT_FORMAT)
+            results.append(SuiteResult(grain, grain, doc_id, file, res))
+            for i, f in _findings(res, df, file):
+                found[i].append(f)
     share = (time.perf_counter() - t0) / len(tdocs)
     return [
         SuiteRun(t.document_id, t.file, tuple(fs), tuple(new_findings(fs, t.findings)),
@@ -391,20 +422,34 @@ def _findings(res: ExpectationSuiteValidationResult, df: pd.DataFrame,
     out: list[tuple[int, Finding]] = []
     for r in res.results:
         conf = r.expectation_config
-        meta = CheckMeta.from_meta(res.suite_name, conf.meta or {})
+        meta = CheckMeta.from_meta((conf.meta or {}).get("suite", res.suite_name), conf.meta or {})
         if r.exception_info and r.exception_info.get("raised_exception"):
             raise ExpectationRunError(
-                f"{res.suite_name}: {conf.type} ({meta.check_code}) raised on "
+                f"{meta.suite}: {conf.type} ({meta.check_code}) raised on "
                 f"{file}: {r.exception_info.get('exception_message')}")
         if r.success:
             continue
         rows = _unexpected_rows(r.result, df)
         if not rows:  # GX could not attribute the failure to rows: never expected of a column check
             raise ExpectationRunError(
-                f"{res.suite_name}: {conf.type} ({meta.check_code}) failed on {file} "
+                f"{meta.suite}: {conf.type} ({meta.check_code}) failed on {file} "
                 "without naming the unexpected rows")
-        out.extend((int(df.at[i, "_doc"]), _finding(meta, df.iloc[i])) for i in rows)
+        wanted = [c for c in (*LOCATE, *_shown(meta)) if c in df.columns]
+        for row in df[list(dict.fromkeys(wanted))].iloc[rows].to_dict("records"):
+            out.append((int(row["_doc"]), _finding(meta, row)))
     return out
+
+
+#: the columns that locate an unexpected row and its document
+LOCATE = ("_doc", "file", "document_id", "project_name", "fiscal_year", "indicator")
+
+
+@functools.cache
+def _shown(meta: CheckMeta) -> tuple[str, ...]:
+    """The columns a check's finding shows: its message's placeholders, printed, expected and
+    page."""
+    return tuple(sorted(meta.placeholders())) + tuple(
+        c for c in (meta.printed, meta.expected, meta.page_column) if c)
 
 
 def _unexpected_rows(result: Mapping[str, Any], df: pd.DataFrame) -> list[int]:
@@ -416,8 +461,8 @@ def _unexpected_rows(result: Mapping[str, Any], df: pd.DataFrame) -> list[int]:
     return sorted(set(rows))
 
 
-def _finding(meta: CheckMeta, row: pd.Series) -> Finding:
-    values = {k: _fmt(v) for k, v in row.items()}
+def _finding(meta: CheckMeta, row: Mapping[str, Any]) -> Finding:
+    values = {k: _fmt(row[k]) for k in _shown(meta) if k in row}
     page = row.get(meta.page_column)
     return Finding(
         check_code=meta.check_code,

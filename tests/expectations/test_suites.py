@@ -14,6 +14,7 @@ from expectations.runner import (
     SUITES_DIR,
     SuiteError,
     all_checks,
+    grain_suites,
     load_suite_spec,
     load_suites,
     suite_paths,
@@ -138,15 +139,38 @@ def test_missing_grade_only_where_the_form_prints_a_grade():
         "parameter": True}
 
 
-def test_gx_builds_every_expectation():
+def test_gx_builds_every_expectation_into_one_suite_per_frame():
     suites = load_suites()
     assert [s.name for s in suites] == list(SUITE_NAMES)
-    for s in suites:
-        built = sum(len(g.expectations) for g in s.gx_suites.values())
-        assert built == len(s.spec["expectations"]) == len(s.checks)
-        for frame, g in s.gx_suites.items():
-            assert g.name == f"{s.name}.{frame}"
-            assert all(e.meta["frame"] == frame for e in g.expectations)
+    built = grain_suites()
+    assert sum(len(g.suite.expectations) for g in built.values()) == sum(
+        len(s.spec["expectations"]) for s in suites) == len(all_checks())
+    for frame, g in built.items():
+        assert g.suite.name == frame
+        # in the order of the suite files and of the expectations in each, named by file
+        assert [(e.meta["suite"], e.meta["check_code"]) for e in g.suite.expectations] == [
+            (c.suite, c.check_code) for c in all_checks() if c.frame == frame]
+        assert all(e.meta["frame"] == frame for e in g.suite.expectations)
+
+
+def test_each_frame_is_validated_on_the_columns_its_expectations_read():
+    for frame, g in grain_suites().items():
+        kept = [c for c in COLUMNS[frame] if c in g.columns]
+        assert "row_id" in kept
+        for s in load_suites():
+            for exp, c in zip(s.spec["expectations"], s.checks, strict=True):
+                if c.frame != frame:
+                    continue
+                kw = exp["kwargs"]
+                for col in (kw.get("column"), kw.get("column_A"), kw.get("column_B"),
+                            *(kw.get("column_list") or ())):
+                    assert col is None or col in kept, (c.check_code, col)
+                if "row_condition" in kw:  # the columns its condition names
+                    named = [col for col in COLUMNS[frame]
+                             if re.search(rf"\b{col}\b", str(kw["row_condition"]))]
+                    assert named and set(named) <= set(kept), (c.check_code, named)
+        # columns only a message shows are left out of what GX hashes and filters
+        assert len(kept) < len(COLUMNS[frame])
 
 
 def test_a_malformed_meta_is_refused(tmp_path):
