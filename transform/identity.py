@@ -27,6 +27,7 @@ takes the overrides as an argument.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -79,9 +80,11 @@ _NOT_WORD = re.compile(r"[\W_]+")
 # normalization and ids
 # --------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_name(name: str | None) -> str:
     """Matching key of a name: half-width, a leading budget code (:data:`NAME_PREFIX_PATTERNS`),
-    year mentions, white space and punctuation removed."""
+    year mentions, white space and punctuation removed. (Cached: a night asks for the same
+    names again and again, in identity, transform and load.)"""
     if not name:
         return ""
     s = _NAME_PREFIX.sub("", to_halfwidth(name).strip())
@@ -563,12 +566,14 @@ def _scoped_indicator_override(overrides: tuple[Override, ...],
                                identities: list[ProjectIdentity], pid: str, printed: str,
                                applied: set[Override]) -> str | None:
     """An indicator override applies when its ``project`` is empty or one of the project's names."""
+    n = normalize_name(printed)
+    candidates = [o for o in overrides
+                  if o.kind == "indicator" and normalize_name(o.reported_name) == n]
+    if not candidates:  # (most indicators: the project's names are not needed)
+        return None
     ident = next((i for i in identities if i.project_id == pid), None)
     names = {normalize_name(n) for _, n in ident.aliases} if ident else set()
-    n = normalize_name(printed)
-    for o in overrides:
-        if o.kind != "indicator" or normalize_name(o.reported_name) != n:
-            continue
+    for o in candidates:
         if o.project and normalize_name(o.project) not in names:
             continue
         applied.add(o)

@@ -24,6 +24,7 @@ value. ``unit`` is the unit as printed, ``unit_norm`` the normalized one (``名`
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -408,8 +409,11 @@ def _looks_numeric(s: str) -> bool:
     return not _CJK.search(rest)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _parse(text: str | None, *, role: str, operator_column: str | None,
            unit_column: str | None) -> ParsedValue:
+    """(Cached: a pure function of printed text, and the same 指标值 recur across a night's
+    reports; a :class:`ParsedValue` is immutable.)"""
     if text is None or not text.strip():
         return ParsedValue(text=text, kind="empty")
     s = normalize_text(text)
