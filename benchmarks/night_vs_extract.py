@@ -1,9 +1,11 @@
 """A whole night against the extractor alone on the same files (issue 11: ≤ 1.5×).
 
     .venv/bin/python benchmarks/night_vs_extract.py [--n 100 500] [--workers 2] [--started]
+                                                    [--reports K]
 
 Renders N layout-fuzzer documents (seeds 0 … N-1, units and layouts drawn from the seed: a
-unit's projects recur over years), then, in the same run and on the same files: the extractor
+unit's projects recur over years; 1–3 自评表 each, or K with ``--reports``: a unit's whole
+report holds about a dozen, as the bundled samples do, 11–12 on 15–16 pages), then, in the same run and on the same files: the extractor
 alone (:func:`extract.extract_file` over N files in ``--workers`` processes), and a night of
 ``ingest-reports`` into a fresh warehouse (the Prefect API started before the clock). With
 ``--started``, the warehouse is created, Great Expectations and the workers' fork server started
@@ -47,6 +49,8 @@ def main() -> None:
     ap.add_argument("--started", action="store_true",
                     help="warehouse created, Great Expectations and the fork server started, "
                          "one night run before the clock")
+    ap.add_argument("--reports", type=int, default=None,
+                    help="自评表 per document (default: the fuzzer's 1–3; a unit's report: ~12)")
     args = ap.parse_args()
     from flows.ingest import ingest_reports
     from flows.prefect_server import run_api
@@ -56,7 +60,7 @@ def main() -> None:
         for n in args.n:
             inbox = Path(tmp) / f"inbox-{n}"
             inbox.mkdir()
-            files = [str(render(seed, inbox)[0]) for seed in range(n)]
+            files = [str(render(seed, inbox, reports=args.reports)[0]) for seed in range(n)]
             for f in inbox.glob("*.json"):
                 f.unlink()
             t0 = time.perf_counter()

@@ -247,9 +247,15 @@ def report_truth(rep: Report, family: str, pages: list[int]) -> dict[str, Any]:
     }
 
 
-def render(seed: int, out_dir: Path) -> tuple[Path, dict[str, Any]]:
+def render(seed: int, out_dir: Path, *, reports: int | None = None
+           ) -> tuple[Path, dict[str, Any]]:
+    """Draw document ``seed`` into ``out_dir``: the PDF and its truth. ``reports``: that many
+    自评表 instead of the drawn 1–3 (a unit's whole report has about a dozen: the bundled
+    samples hold 11–12); every other dimension is drawn as without it."""
     rng = random.Random(seed)
     dims = sample_dimensions(rng)
+    if reports is not None:
+        dims["reports"] = reports
     fam = dims["family"]
     pagesize = landscape(A4) if dims["orientation"] == "landscape" else A4
     margin = rng.uniform(28, 45)
