@@ -33,3 +33,16 @@ def test_fuzzed_document_reads_back(seed, tmp_path):
         f"seed {seed}: {score.exact}/{score.cells} cells exact, {score.lost} report(s) lost, "
         f"{score.invented} invented, {score.extra_cells} extra cell(s)\n  dimensions: {dims}\n  "
         + "\n  ".join(score.diffs))
+
+
+@pytest.mark.parametrize("seed", [3, 41])
+def test_a_unit_sized_document_reads_back(seed, tmp_path):
+    """``reports=12``: a unit's whole report (the benchmarks' night of report-sized files), its
+    other dimensions drawn as for the small one."""
+    pdf, truth = render(seed, tmp_path, reports=12)
+    small = render(seed, tmp_path / "small")[1]
+    assert len(truth["reports"]) == 12
+    assert truth["dimensions"] == {**small["dimensions"], "reports": 12}
+    score = compare(truth, extract_file(pdf).to_truth(), None)
+    assert score.ok, f"seed {seed}: {score.exact}/{score.cells} cells exact\n  " + "\n  ".join(
+        score.diffs)
