@@ -23,8 +23,8 @@ expectations of every suite file that run on one frame form one GX suite, named 
 (:func:`grain_suites`: one validation per frame, not per file and frame, since GX's cost is per
 validation and per expectation); it runs with ``batch.validate(suite, result_format=COMPLETE)``
 on the frame's columns that its expectations read (GX hashes and filters the whole frame it is
-given; the other columns only feed messages) (GX validates pandas frames, never DuckDB through
-SQLAlchemy: see DESIGN.md); one :class:`~transform.rows.Finding` per unexpected row, located by
+given; the other columns only feed messages). GX validates pandas frames, never DuckDB through
+SQLAlchemy (see DESIGN.md). One :class:`~transform.rows.Finding` per unexpected row, located by
 the row's ``file`` / ``page`` / ``project_name`` / ``indicator``, in the order of the suite files
 and of the expectations in each.
 
