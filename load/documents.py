@@ -40,14 +40,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    insert,
     select,
     update,
 )
@@ -59,7 +58,6 @@ from load.history import (
     _document_row,
     _finding,
     _issue_row,
-    _write_issues,
     classify,
     drop_document,
     record_duplicate,
@@ -291,19 +289,18 @@ def _planned(run_id: str, d: NewDocument, found: list[Finding], errors: list[Fin
 
 
 def _result(doc_id: str, dec: _Decided | None, found: Sequence[Finding],
-            gone: Sequence[str] = (), rekeyed: tuple = ()) -> LoadResult:
+            gone: Sequence[str] = ()) -> LoadResult:
     """What the load of a new document did (``dec`` None: quarantined whole)."""
     if dec is None:
         return LoadResult(status="quarantined", document_id=doc_id, issues=len(found),
                           findings=tuple(found))
     if dec.status != "loaded":
         return LoadResult(status=dec.status, document_id=doc_id, issues=len(found),
-                          findings=tuple(found), rekeyed=rekeyed, compared=dec.compared)
+                          findings=tuple(found), compared=dec.compared)
     return LoadResult(status="loaded", document_id=doc_id, reports_loaded=len(dec.applied),
                       indicators_loaded=sum(len(r.results) for r in dec.applied),
                       superseded=tuple(dec.superseded), superseded_documents=tuple(gone),
-                      issues=len(found), findings=tuple(found), rekeyed=rekeyed,
-                      compared=dec.compared)
+                      issues=len(found), findings=tuple(found), compared=dec.compared)
 
 
 def load_document(target: Engine | Connection, run_id: str, src: SourceFile,
@@ -348,33 +345,19 @@ def _load(conn: Connection, run_id: str, src: SourceFile, tdoc: TransformedDocum
     if taken is not None:
         raise LoadError(f"{src.file_name}: document id {doc_id} is already used by {taken}")
 
-    at = _now()
     found, errors = _findings_of(tdoc, extra)
+    at = _now()
     for f in found:  # validate before writing anything
         _issue_row(run_id, doc_id, src.file_name, f, at)
     doc = NewDocument(src, tdoc, tuple(extra), page_count)
-    if errors:
-        row, _, found = _planned(run_id, doc, found, errors, at, run_started(conn, run_id), {})
-        conn.execute(insert(source_document).values(row))
-        _write_issues(conn, run_id, doc_id, src.file_name, found, at)
-        return _result(doc_id, None, found)
-
+    if errors:  # quarantined whole: nothing re-keyed, no version to decide
+        return _load_many(conn, run_id, [doc], {})[0]
     rekeyed = apply_identity(conn, identity) if identity is not None else ()
-    held = held_versions(conn, {(r.project_id, r.fiscal_year) for r in tdoc.reports},
-                         but=(doc_id,))
-    row, d, found = _planned(run_id, doc, found, errors, at, run_started(conn, run_id), held)
-    conn.execute(insert(source_document).values(row))
-    drop_facts(conn, [(s.project_id, s.fiscal_year) for s in d.superseded])
-    _upsert_departments(conn, tdoc.departments)
-    rows: dict[Table, list[dict[str, object]]] = defaultdict(list)
-    _fact_rows(d.applied, d.statuses, rows)
-    for table in FACT_ORDER:
-        _insert_rows(conn, table, rows[table])
+    (res,) = _load_many(conn, run_id, [doc], held_versions(
+        conn, {(r.project_id, r.fiscal_year) for r in tdoc.reports}, but=(doc_id,)))
     if refresh:
         _refresh_dimensions(conn)
-    gone = _retire(conn, {s.old_document_id: doc_id for s in d.superseded}, at)
-    _write_issues(conn, run_id, doc_id, src.file_name, found, at)
-    return _result(doc_id, d, found, gone, rekeyed)
+    return replace(res, rekeyed=rekeyed)
 
 
 @dataclass
