@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -81,13 +82,21 @@ def _insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, object
         _BULK_SQL[(table.name, names)] = sql
     frame = pa.table({n: pa.array([_as_text(r.get(n)) for r in rows], type=pa.string())
                       for n in names})
+    with registered(conn, view, frame) as raw:
+        raw.execute(sql)
+
+
+@contextmanager
+def registered(conn: Connection, view: str, frame) -> Iterator:
+    """The Arrow table ``frame`` readable as ``view`` by the statements run, on the DuckDB
+    connection it yields, inside ``conn``'s transaction (unregistered after)."""
     raw = conn.connection.driver_connection
     # a result SQLAlchemy left unread (``.first()``, ``.scalar()``) is run to its end first:
     # DuckDB refuses to register a table while one is open ("unfinished result")
     raw.complete()
     raw.register(view, frame)
     try:
-        raw.execute(sql)
+        yield raw
     finally:
         raw.unregister(view)
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 from load.history import _finding
 from load.records import SourceFile, Superseded
+from load.rows import registered
 from transform.rows import (
     Finding,
     TransformedDocument,
@@ -316,16 +317,11 @@ def drop_facts(conn: Connection, pairs: Collection[tuple[str, int | None]]) -> N
 
     gone = pa.table({"pid": pa.array([p for p, _ in pairs], pa.string()),
                      "year": pa.array([y for _, y in pairs], pa.int32())})
-    raw = conn.connection.driver_connection
-    raw.complete()  # (see load.rows._insert_rows)
-    raw.register("_jixiao_superseded", gone)
-    try:
+    with registered(conn, "_jixiao_superseded", gone) as raw:
         for t in (*FACT_TABLES, project_alias):
             raw.execute(f"DELETE FROM {t.name} AS t USING _jixiao_superseded AS g "
                         "WHERE g.pid = t.project_id "
                         "AND g.year IS NOT DISTINCT FROM t.fiscal_year")
-    finally:
-        raw.unregister("_jixiao_superseded")
 
 
 def holding(conn: Connection, documents: Collection[str]) -> set[str]:
