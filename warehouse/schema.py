@@ -36,6 +36,7 @@ Public API: :data:`metadata`, the :class:`~sqlalchemy.Table` objects, :data:`TAB
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -762,9 +763,11 @@ def add_missing_columns(conn: Connection) -> tuple[str, ...]:
     return tuple(added)
 
 
+@functools.cache
 def schema_fingerprint() -> str:
     """The schema's fingerprint: a hash of the files that define it (this module, the view
-    files and their reader); any change to them changes it."""
+    files and their reader); any change to them changes it. (Read once per process: the
+    night asks for it when it opens the warehouse and when it starts the run.)"""
     import hashlib
     from pathlib import Path
 
